@@ -1,0 +1,75 @@
+# Kaivo's build.  `make` builds build/kaivo and the Customer.io simulator;
+# `make SANITIZE=1` builds the same into build-asan/ with ASan + UBSan;
+# `make test` runs every test on both builds and ends with "N passed, N failed".
+
+CC ?= cc
+PKGS := libcurl jansson sqlite3 libmicrohttpd openssl
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+        -Wmissing-prototypes -Wvla -Wwrite-strings -Wformat=2 \
+        -Wno-format-nonliteral
+CFLAGS_ALL := -std=c11 $(WARN) -g -Isrc -Itests $(shell pkg-config --cflags $(PKGS))
+LDLIBS := $(shell pkg-config --libs $(PKGS)) -lm
+
+ifeq ($(SANITIZE),1)
+BUILD ?= build-asan
+CFLAGS_ALL += -O1 -fno-omit-frame-pointer \
+              -fsanitize=address,undefined -fno-sanitize-recover=all
+LDFLAGS_ALL := -fsanitize=address,undefined
+else
+BUILD ?= build
+CFLAGS_ALL += -O2
+LDFLAGS_ALL :=
+endif
+
+LIB_SRC := $(filter-out src/cli/main.c,$(wildcard src/*/*.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+SIM_SRC := $(wildcard sim/*.c)
+SIM_OBJ := $(SIM_SRC:%.c=$(BUILD)/obj/%.o)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+HARNESS_OBJ := $(BUILD)/obj/tests/harness.o
+
+all: $(BUILD)/kaivo $(BUILD)/kaivo-cio-sim $(UNIT_BIN)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libkaivo.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/kaivo: $(BUILD)/obj/src/cli/main.o $(BUILD)/libkaivo.a
+	$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/kaivo-cio-sim: $(SIM_OBJ) $(BUILD)/libkaivo.a
+	$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpthread
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(HARNESS_OBJ) $(BUILD)/libkaivo.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpthread
+
+# The test command: both builds, one summary line.
+test:
+	$(MAKE) all
+	$(MAKE) SANITIZE=1 all
+	bash tests/run.sh build build-asan
+
+test-fast: all
+	bash tests/run.sh build
+
+bench: all
+	bash bench/bench.sh build
+
+check:
+	bash scripts/checkstyle.sh
+
+demo: all
+	./build/kaivo demo
+
+clean:
+	rm -rf build build-asan
+
+.PHONY: all test test-fast bench check demo clean
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

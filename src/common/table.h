@@ -1,0 +1,100 @@
+/*
+ * table.h - what a warehouse table looks like to every module: column types,
+ * the schema of the selected columns, and a row of typed cells.  Sources
+ * fill rows, destinations write them; neither knows the other.
+ */
+#ifndef KV_TABLE_H
+#define KV_TABLE_H
+
+#include "common/kv.h"
+
+/* Column types, named as in PRODUCT.md (BigQuery's names). */
+enum table_type {
+    TABLE_INT64,
+    TABLE_FLOAT64,
+    TABLE_BOOL,
+    TABLE_STRING,
+    TABLE_TIMESTAMP,
+    TABLE_JSON,
+};
+
+/* "INT64", "FLOAT64", "BOOL", "STRING", "TIMESTAMP", "JSON". */
+const char *table_type_name(enum table_type t);
+/* Parses a name of table_type_name(); false when unknown. */
+bool table_type_parse(const char *name, enum table_type *out);
+
+enum table_mode {
+    TABLE_INCREMENTAL,
+    TABLE_FULL_REFRESH,
+};
+
+const char *table_mode_name(enum table_mode m); /* "incremental", ... */
+bool table_mode_parse(const char *name, enum table_mode *out);
+
+struct table_column {
+    char *name; /* owned */
+    enum table_type type;
+};
+
+/*
+ * The columns of one table that are selected for syncing, key columns
+ * first: cols[0 .. nkey) form the table's key.  Destinations add their own
+ * `_kaivo_synced_at` column; it is not listed here.
+ */
+struct table_schema {
+    char *name; /* owned */
+    struct table_column *cols; /* owned array of ncols */
+    int ncols;
+    int nkey;
+};
+
+/* Appends a column (copies name). */
+void table_schema_add(struct table_schema *s, const char *name,
+                      enum table_type type);
+/* Index of the column called name, or -1. */
+int table_schema_find(const struct table_schema *s, const char *name);
+/* Frees the contents; the struct itself is the caller's. */
+void table_schema_release(struct table_schema *s);
+
+/*
+ * One value.  BOOL is CELL_INT 0/1; TIMESTAMP is CELL_TEXT
+ * "YYYY-MM-DDTHH:MM:SSZ"; JSON is CELL_TEXT holding compact JSON.
+ */
+enum table_cell_kind {
+    CELL_NULL,
+    CELL_INT,
+    CELL_REAL,
+    CELL_TEXT,
+};
+
+struct table_cell {
+    enum table_cell_kind kind;
+    int64_t i;
+    double r;
+    char *text; /* owned by the row, NUL-terminated, len bytes */
+    size_t len;
+};
+
+/*
+ * A row in the order of its schema's columns.  key is the record's key as
+ * text ("12", or "12:301" for a two-column key); hash is a SHA-256 of the
+ * cells, used for exact change detection.
+ */
+struct table_row {
+    struct table_cell *cells; /* owned array of ncells */
+    int ncells;
+    char *key;                /* owned */
+    unsigned char hash[32];
+};
+
+/* Frees the contents and leaves an empty row. */
+void table_row_release(struct table_row *row);
+
+/*
+ * Sets row->hash from the schema's column names and the cells, so that the
+ * same values under the same selection always give the same hash, and any
+ * change of a value, a type or the selection gives another.
+ */
+void table_row_hash(const struct table_schema *s, struct table_row *row);
+
+#endif
