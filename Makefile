@@ -23,6 +23,7 @@ endif
 
 LIB_SRC := $(filter-out src/cli/main.c,$(wildcard src/*/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+COMMON_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard src/common/*.c))
 SIM_SRC := $(wildcard sim/*.c)
 SIM_OBJ := $(SIM_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -42,7 +43,8 @@ $(BUILD)/libkaivo.a: $(LIB_OBJ)
 $(BUILD)/kaivo: $(BUILD)/obj/src/cli/main.o $(BUILD)/libkaivo.a
 	$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/kaivo-cio-sim: $(SIM_OBJ) $(BUILD)/libkaivo.a
+# The simulator shares only the common layer with the product.
+$(BUILD)/kaivo-cio-sim: $(SIM_OBJ) $(COMMON_OBJ)
 	$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpthread
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(HARNESS_OBJ) $(BUILD)/libkaivo.a
