@@ -1,0 +1,130 @@
+/*
+ * cmd_tables.c - `kaivo tables`: every table, selected or not, its mode,
+ * key, rows in the warehouse and last sync.
+ */
+#include "common/kv.h"
+#include "cli/cli.h"
+#include "cli/render.h"
+#include "common/mem.h"
+#include "dest/dest.h"
+#include "source/catalog.h"
+#include "sync/connector.h"
+#include "ws/ws_tables.h"
+
+#include <jansson.h>
+
+static bool as_json;
+
+static const struct opts_spec specs[] = {
+    {"json", 0, OPTS_FLAG, &as_json, NULL, "print a JSON array"},
+    {NULL, 0, OPTS_FLAG, NULL, NULL, NULL},
+};
+
+static const struct opts_command tables_cmd = {
+    "kaivo tables [--json]",
+    "Lists every table: whether it is selected, its sync mode, its key, the\n"
+    "rows in the warehouse and when it was last synced.",
+    specs, 0, 0,
+};
+
+static char *key_text(const char *table)
+{
+    const struct catalog_table *t = catalog_find(table);
+
+    if (!t)
+        return xstrdup("");
+    if (t->nkey == 1)
+        return xstrdup(t->key[0]);
+    return xasprintf("%s, %s", t->key[0], t->key[1]);
+}
+
+static int64_t rows_of(struct dest *d, const char *table)
+{
+    int64_t rows = -1;
+
+    if (d && d->ops->row_count(d, table, &rows, NULL))
+        rows = -1;
+    return rows;
+}
+
+static json_t *table_json(const struct ws_table_info *t, int64_t rows)
+{
+    char ts[32];
+    char *key = key_text(t->name);
+    json_t *o = json_pack("{s:s, s:b, s:s, s:s}", "name", t->name,
+                          "selected", t->selected, "mode",
+                          table_mode_name(t->mode), "key", key);
+
+    json_object_set_new(o, "rows", rows >= 0 ? json_integer(rows)
+                        : json_null());
+    json_object_set_new(o, "last_sync", t->last_sync_at ? json_string(
+                        cli_time(t->last_sync_at, ts)) : json_null());
+    json_object_set_new(o, "last_status", t->last_status[0] ?
+                        json_string(t->last_status) : json_null());
+    free(key);
+    return o;
+}
+
+static void print_tables(const struct ws_table_info *list, int n,
+                         struct dest *d)
+{
+    static const char *const names[] = {"table", "selected", "mode", "key",
+                                        "rows", "last sync", "status"};
+    struct render *r = as_json ? NULL : render_new(RENDER_TABLE, 7, names);
+    json_t *arr = json_array();
+
+    for (int i = 0; i < n; i++) {
+        int64_t rows = rows_of(d, list[i].name);
+        char rows_text[32], ts[32];
+        char *key = key_text(list[i].name);
+        const char *row[7] = {list[i].name, list[i].selected ? "yes" : "no",
+                              table_mode_name(list[i].mode), key, rows_text,
+                              cli_time(list[i].last_sync_at, ts),
+                              list[i].last_status};
+
+        snprintf(rows_text, sizeof(rows_text), rows >= 0 ? "%" PRId64 : "-",
+                 rows);
+        if (r)
+            render_row(r, row);
+        else
+            json_array_append_new(arr, table_json(&list[i], rows));
+        free(key);
+    }
+    if (r) {
+        render_finish(r);
+    } else {
+        json_dumpf(arr, stdout, JSON_INDENT(2));
+        putchar('\n');
+    }
+    json_decref(arr);
+}
+
+int cmd_tables(int argc, char **argv)
+{
+    struct kv_err err;
+    struct ws *ws = NULL;
+    struct dest *d = NULL;
+    struct ws_table_info *list = NULL;
+    char **pos;
+    int npos, status, n = 0;
+    int rc;
+
+    if (cli_parse(argc, argv, &tables_cmd, &pos, &npos, &status))
+        return status;
+    free(pos);
+    kv_err_clear(&err);
+    rc = cli_open_ws(&ws, &err);
+    if (!rc)
+        rc = ws_tables_list(ws, &list, &n, &err);
+    if (!rc && !n)
+        rc = kv_err_set(&err, KV_EUSAGE, "no tables yet: run 'kaivo connect "
+                        "customerio' first");
+    if (!rc && connector_open_dest(ws, &d, &err))
+        kv_err_clear(&err); /* rows show as unknown */
+    if (!rc)
+        print_tables(list, n, d);
+    dest_close(d);
+    free(list);
+    ws_free(ws);
+    return rc ? cli_fail(&err) : 0;
+}

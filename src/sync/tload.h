@@ -1,0 +1,73 @@
+/*
+ * tload.h - loading one table during a sync: records in, rows out to the
+ * destination, hashes into the workspace state, in batches.
+ *
+ * Order per batch: the destination commits, then the state records the
+ * hashes of the rows it committed.  A crash between the two makes the next
+ * sync rewrite those rows (same key, same values): never a lost or a
+ * duplicated row.  In replace mode (full refresh) rows go to a staged table
+ * and hashes to a staged set; both are swapped in only when the table is
+ * complete.
+ */
+#ifndef KV_TLOAD_H
+#define KV_TLOAD_H
+
+#include "common/kv.h"
+#include "common/table.h"
+#include "dest/dest.h"
+#include "source/convert.h"
+#include "ws/ws.h"
+
+#include <jansson.h>
+
+/* Rows per batch: bounds memory and the work a crash can make us redo. */
+#define TLOAD_BATCH_ROWS 5000
+
+/* What one table's sync did; also the source of the run's summary. */
+struct tload_stats {
+    int64_t records;   /* records read from Customer.io */
+    int64_t written;   /* rows written to the destination */
+    int64_t unchanged; /* rows skipped: same content as stored */
+    int64_t new_fields; /* fields seen for the first time */
+    struct convert_report report; /* values that did not fit */
+};
+
+struct tload_pending {
+    char *key; /* owned */
+    unsigned char hash[32];
+};
+
+struct tload {
+    struct ws *ws;
+    struct dest *dest;
+    struct table_schema schema;
+    struct dest_load *load;
+    bool replace;
+    char **known;  /* owned sorted column names seen so far */
+    size_t nknown;
+    struct tload_pending *pending; /* owned, TLOAD_BATCH_ROWS at most */
+    size_t npending;
+    struct tload_stats *stats; /* the caller's */
+};
+
+/*
+ * Starts loading table.  replace: rebuild the table (full refresh) instead
+ * of upserting changed rows.  stats is zeroed and filled as it goes.
+ */
+int tload_begin(struct tload *tl, struct ws *ws, struct dest *dest,
+                const char *table, bool replace, int64_t synced_at,
+                struct tload_stats *stats, struct kv_err *err);
+
+/*
+ * Loads a page of records (a JSON array of objects).  campaign_id > 0 fills
+ * the records' campaign_id (the actions endpoint is per campaign).
+ */
+int tload_records(struct tload *tl, json_t *items, int64_t campaign_id,
+                  struct kv_err *err);
+
+/* Commits the rest and, in replace mode, swaps the table in.  Frees tl. */
+int tload_finish(struct tload *tl, struct kv_err *err);
+/* Drops what was not committed; the previous data stays.  Frees tl. */
+void tload_abort(struct tload *tl);
+
+#endif
