@@ -1,0 +1,121 @@
+/*
+ * test_common.c - the common layer: errors, bounded buffers, timestamps,
+ * redaction in the logger, option parsing.
+ */
+#include "common/kv.h"
+#include "harness.h"
+#include "cli/opts.h"
+#include "common/log.h"
+#include "common/mem.h"
+#include "common/util.h"
+
+static void test_common_err_prefix_where(void)
+{
+    struct kv_err err;
+    char text[2000];
+
+    kv_err_clear(&err);
+    CHECK_INT(kv_err_set(&err, KV_EMALFORMED, "bad '%s'", "x"),
+              KV_EMALFORMED);
+    kv_err_prefix(&err, "table %s", "t");
+    kv_err_where(&err, "GET %s", "/v1/x");
+    CHECK_STR(kv_err_text(&err, text, sizeof(text)),
+              "table t: bad 'x' (GET /v1/x)");
+    CHECK_INT(kv_exit_status(KV_EAUTH), 3);
+    CHECK_INT(kv_exit_status(KV_EUSAGE), 2);
+    CHECK_INT(kv_exit_status(KV_EMALFORMED), 1);
+}
+
+static void test_common_sbuf_cap(void)
+{
+    struct sbuf sb;
+
+    sbuf_init(&sb, 8);
+    CHECK_INT(sbuf_addstr(&sb, "12345678"), 0);
+    CHECK_INT(sbuf_addstr(&sb, "9"), -1);
+    CHECK_STR(sb.buf, "12345678");
+    sbuf_release(&sb);
+}
+
+static void test_common_format_utc(void)
+{
+    char buf[32];
+
+    CHECK(kv_format_utc(1692284573, buf));
+    CHECK_STR(buf, "2023-08-17T15:02:53Z");
+    CHECK(kv_format_utc(0, buf));
+    CHECK_STR(buf, "1970-01-01T00:00:00Z");
+    CHECK(!kv_format_utc(INT64_MAX, buf));
+}
+
+static void test_common_redact(void)
+{
+    char *s;
+
+    klog_add_secret("abc");
+    klog_add_secret("topsecretkey");
+    s = klog_redact("key=topsecretkey; again topsecretkey abc");
+    CHECK_STR(s, "key=[redacted]; again [redacted] abc");
+    free(s);
+    klog_clear_secrets();
+}
+
+static void test_common_parse_int(void)
+{
+    int64_t v;
+
+    CHECK(kv_parse_int64("25", &v) && v == 25);
+    CHECK(kv_parse_int64("-3", &v) && v == -3);
+    CHECK(!kv_parse_int64("", &v));
+    CHECK(!kv_parse_int64("1x", &v));
+    CHECK(!kv_parse_int64(" 1", &v));
+    CHECK(!kv_parse_int64("99999999999999999999", &v));
+}
+
+static bool flag;
+static const char *value;
+
+static const struct opts_spec specs[] = {
+    {"flag", 'f', OPTS_FLAG, &flag, NULL, "a flag"},
+    {"value", 0, OPTS_STRING, &value, "V", "a value"},
+    {NULL, 0, OPTS_FLAG, NULL, NULL, NULL},
+};
+
+static const struct opts_command cmd = {"kaivo x", "about", specs, 0, 2};
+
+static void test_common_opts(void)
+{
+    const char *argv[] = {"x", "a", "--value=v", "-f", "-w", "W", "--", "-b",
+                    NULL};
+    const char *bad[] = {"x", "--value", NULL};
+    const char *many[] = {"x", "1", "2", "3", NULL};
+    char **pos;
+    int npos;
+    struct kv_err err;
+
+    CHECK_INT(opts_parse(8, (char **)argv, &cmd, &pos, &npos, &err), KV_OK);
+    CHECK(flag);
+    CHECK_STR(value, "v");
+    CHECK_STR(opts_global.workspace, "W");
+    CHECK_INT(npos, 2);
+    CHECK_STR(pos[0], "a");
+    CHECK_STR(pos[1], "-b");
+    free(pos);
+    CHECK_INT(opts_parse(2, (char **)bad, &cmd, &pos, &npos, &err), KV_EUSAGE);
+    CHECK(strstr(err.msg, "needs a value"));
+    CHECK_INT(opts_parse(4, (char **)many, &cmd, &pos, &npos, &err), KV_EUSAGE);
+}
+
+static const struct harness_case cases[] = {
+    HARNESS_CASE(test_common_err_prefix_where),
+    HARNESS_CASE(test_common_sbuf_cap),
+    HARNESS_CASE(test_common_format_utc),
+    HARNESS_CASE(test_common_redact),
+    HARNESS_CASE(test_common_parse_int),
+    HARNESS_CASE(test_common_opts),
+};
+
+int main(int argc, char **argv)
+{
+    return harness_main(argc, argv, cases, KV_ARRAY_LEN(cases));
+}
