@@ -1,0 +1,344 @@
+/*
+ * convert.c - one Customer.io record to one typed row: the key, a cell per
+ * selected column, and the hash that change detection compares.  Values
+ * that do not fit are stored NULL and reported by type, never by content.
+ */
+#include "common/kv.h"
+#include "source/convert.h"
+#include "common/mem.h"
+#include "common/util.h"
+
+#include <math.h>
+
+/* 2^63: the first double past INT64_MAX, exactly representable. */
+#define INT64_LIMIT 9223372036854775808.0
+
+/* The JSON type of v, for messages that must not show the value. */
+static const char *json_kind(const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT:
+        return "object";
+    case JSON_ARRAY:
+        return "array";
+    case JSON_STRING:
+        return "string";
+    case JSON_INTEGER:
+        return "integer";
+    case JSON_REAL:
+        return "real";
+    case JSON_TRUE:
+    case JSON_FALSE:
+        return "boolean";
+    default:
+        return "null";
+    }
+}
+
+/*
+ * The converters below return NULL on success, else what was found
+ * instead ("string", "real with a fraction"), for "expected T, got X".
+ */
+static const char *real_to_int64(double r, int64_t *out)
+{
+    if (r != floor(r))
+        return "real with a fraction";
+    if (r < -INT64_LIMIT || r >= INT64_LIMIT)
+        return "real out of range";
+    *out = (int64_t)r;
+    return NULL;
+}
+
+/* Action ids arrive as "25": digits with an optional '-', nothing else. */
+static const char *digits_to_int64(const char *s, size_t len, int64_t *out)
+{
+    size_t i = (len && s[0] == '-') ? 1 : 0;
+
+    if (i == len)
+        return "string";
+    for (; i < len; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return "string";
+    if (!kv_parse_int64(s, out))
+        return "string out of range";
+    return NULL;
+}
+
+static const char *to_int64(const json_t *v, int64_t *out)
+{
+    if (json_is_integer(v)) {
+        *out = (int64_t)json_integer_value(v);
+        return NULL;
+    }
+    if (json_is_real(v))
+        return real_to_int64(json_real_value(v), out);
+    if (json_is_string(v))
+        return digits_to_int64(json_string_value(v), json_string_length(v),
+                               out);
+    return json_kind(v);
+}
+
+static void cell_set_text(struct table_cell *c, const char *s, size_t len)
+{
+    c->kind = CELL_TEXT;
+    c->text = xstrndup(s, len);
+    c->len = len;
+}
+
+static const char *cell_int64(const json_t *v, struct table_cell *c)
+{
+    const char *got = to_int64(v, &c->i);
+
+    if (!got)
+        c->kind = CELL_INT;
+    return got;
+}
+
+/* Unix seconds only: a string is not parsed, it is reported. */
+static const char *cell_timestamp(const json_t *v, const char *column,
+                                  struct table_cell *c)
+{
+    char text[32];
+    int64_t epoch;
+    const char *got;
+
+    if (json_is_string(v))
+        return "string";
+    got = to_int64(v, &epoch);
+    if (got)
+        return got;
+    /* Customer.io's "never started" (PRODUCT.md) */
+    if (epoch == 0 && !strcmp(column, "first_started"))
+        return NULL;
+    if (!kv_format_utc(epoch, text))
+        return "time outside years 1-9999";
+    cell_set_text(c, text, strlen(text));
+    return NULL;
+}
+
+static const char *cell_bool(const json_t *v, struct table_cell *c)
+{
+    if (!json_is_boolean(v))
+        return json_kind(v);
+    c->kind = CELL_INT;
+    c->i = json_is_true(v) ? 1 : 0;
+    return NULL;
+}
+
+static const char *cell_string(const json_t *v, struct table_cell *c)
+{
+    if (!json_is_string(v))
+        return json_kind(v);
+    cell_set_text(c, json_string_value(v), json_string_length(v));
+    return NULL;
+}
+
+static const char *cell_float64(const json_t *v, struct table_cell *c)
+{
+    if (!json_is_number(v))
+        return json_kind(v);
+    c->kind = CELL_REAL;
+    c->r = json_number_value(v);
+    return NULL;
+}
+
+static int dump_to_sbuf(const char *buf, size_t size, void *data)
+{
+    return sbuf_add(data, buf, size) ? -1 : 0;
+}
+
+/*
+ * Dumped through a callback into our own buffer rather than json_dumps(),
+ * so the text is ours to free() whatever allocator jansson was given.
+ */
+static const char *cell_json(const json_t *v, struct table_cell *c)
+{
+    struct sbuf sb;
+    size_t len;
+
+    sbuf_init(&sb, 0);
+    if (json_dump_callback(v, dump_to_sbuf, &sb,
+                           JSON_COMPACT | JSON_ENCODE_ANY)) {
+        sbuf_release(&sb);
+        return "value that cannot be encoded";
+    }
+    c->kind = CELL_TEXT;
+    c->text = sbuf_detach(&sb, &len);
+    c->len = len;
+    return NULL;
+}
+
+/* Fills c from v (neither absent nor null) for a column of type t. */
+static const char *convert_value(enum table_type t, const char *column,
+                                 const json_t *v, struct table_cell *c)
+{
+    switch (t) {
+    case TABLE_INT64:
+        return cell_int64(v, c);
+    case TABLE_FLOAT64:
+        return cell_float64(v, c);
+    case TABLE_BOOL:
+        return cell_bool(v, c);
+    case TABLE_STRING:
+        return cell_string(v, c);
+    case TABLE_TIMESTAMP:
+        return cell_timestamp(v, column, c);
+    case TABLE_JSON:
+        return cell_json(v, c);
+    }
+    return "value of an unknown column type";
+}
+
+static void report_issue(struct convert_report *rep, const char *key,
+                         const char *column, enum table_type t,
+                         const char *got)
+{
+    struct convert_issue *is;
+
+    if (!rep)
+        return;
+    rep->bad_values++;
+    if (rep->nexamples >= CONVERT_MAX_EXAMPLES)
+        return;
+    is = &rep->examples[rep->nexamples++];
+    snprintf(is->key, sizeof(is->key), "%s", key);
+    snprintf(is->column, sizeof(is->column), "%s", column);
+    snprintf(is->reason, sizeof(is->reason), "expected %s, got %s",
+             table_type_name(t), got);
+}
+
+static bool is_campaign_id(const char *column, int64_t hint)
+{
+    return hint > 0 && !strcmp(column, "campaign_id");
+}
+
+/* Converts column i of s from rec into out->cells[i]; reports misfits. */
+static void convert_column(const struct table_schema *s, int i,
+                           json_t *rec, int64_t hint, struct table_row *out,
+                           struct convert_report *rep)
+{
+    const struct table_column *col = &s->cols[i];
+    struct table_cell *c = &out->cells[i];
+    json_t *v = json_object_get(rec, col->name);
+    const char *got;
+
+    if (!v || json_is_null(v)) {
+        if (is_campaign_id(col->name, hint) && col->type == TABLE_INT64) {
+            c->kind = CELL_INT;
+            c->i = hint;
+        }
+        return;
+    }
+    got = convert_value(col->type, col->name, v, c);
+    if (got) {
+        free(c->text);
+        memset(c, 0, sizeof(*c));
+        report_issue(rep, out->key, col->name, col->type, got);
+    }
+}
+
+/* One key column's value: an integer, or the campaign the list was for. */
+static int key_value(const char *column, json_t *v, int64_t hint,
+                     int64_t *id, struct kv_err *err)
+{
+    const char *got;
+
+    if ((!v || json_is_null(v)) && is_campaign_id(column, hint)) {
+        *id = hint;
+        return KV_OK;
+    }
+    if (!v || json_is_null(v))
+        return kv_err_set(err, KV_EMALFORMED, "record has no '%s'", column);
+    got = to_int64(v, id);
+    if (got)
+        return kv_err_set(err, KV_EMALFORMED, "record key '%s' is not an "
+                          "integer (got %s)", column, got);
+    if (is_campaign_id(column, hint) && *id != hint)
+        return kv_err_set(err, KV_EMALFORMED, "record '%s' is %" PRId64
+                          ", but it was listed under campaign %" PRId64,
+                          column, *id, hint);
+    return KV_OK;
+}
+
+/* Fills the key cells and out->key ("12", "12:301"). */
+static int convert_key(const struct table_schema *s, json_t *rec,
+                       int64_t hint, struct table_row *out,
+                       struct kv_err *err)
+{
+    struct sbuf key;
+    int rc = KV_OK;
+
+    sbuf_init(&key, 0);
+    for (int i = 0; i < s->nkey; i++) {
+        struct table_cell *c = &out->cells[i];
+        const char *name = s->cols[i].name;
+
+        rc = key_value(name, json_object_get(rec, name), hint, &c->i, err);
+        if (rc)
+            goto out;
+        c->kind = CELL_INT;
+        sbuf_addf(&key, "%s%" PRId64, i ? ":" : "", c->i);
+    }
+    out->key = sbuf_detach(&key, NULL);
+out:
+    sbuf_release(&key);
+    return rc;
+}
+
+int convert_record(const struct table_schema *s, json_t *rec,
+                   int64_t campaign_id, struct table_row *out,
+                   struct convert_report *rep, struct kv_err *err)
+{
+    int rc = KV_OK;
+
+    table_row_release(out);
+    if (!json_is_object(rec)) {
+        rc = kv_err_set(err, KV_EMALFORMED, "record is %s, not an object",
+                        rec ? json_kind(rec) : "missing");
+        goto out;
+    }
+    if (s->nkey < 1 || s->nkey > s->ncols) {
+        rc = kv_err_set(err, KV_EUSAGE, "table '%s' has no key columns",
+                        s->name);
+        goto out;
+    }
+    out->cells = xcalloc((size_t)s->ncols, sizeof(*out->cells));
+    out->ncells = s->ncols;
+    rc = convert_key(s, rec, campaign_id, out, err);
+    if (rc)
+        goto out;
+    for (int i = s->nkey; i < s->ncols; i++)
+        convert_column(s, i, rec, campaign_id, out, rep);
+    table_row_hash(s, out);
+out:
+    if (rc)
+        table_row_release(out);
+    return rc;
+}
+
+bool convert_infer_type(json_t *value, enum table_type *out)
+{
+    if (!value)
+        return false;
+    switch (json_typeof(value)) {
+    case JSON_INTEGER:
+        *out = TABLE_INT64;
+        return true;
+    case JSON_REAL:
+        *out = TABLE_FLOAT64;
+        return true;
+    case JSON_TRUE:
+    case JSON_FALSE:
+        *out = TABLE_BOOL;
+        return true;
+    case JSON_STRING:
+        *out = TABLE_STRING;
+        return true;
+    case JSON_OBJECT:
+    case JSON_ARRAY:
+        *out = TABLE_JSON;
+        return true;
+    default:
+        return false;
+    }
+}
