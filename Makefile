@@ -7,7 +7,7 @@ PKGS := libcurl jansson sqlite3 libmicrohttpd openssl
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
         -Wmissing-prototypes -Wvla -Wwrite-strings -Wformat=2 \
         -Wno-format-nonliteral
-CFLAGS_ALL := -std=c11 $(WARN) -g -Isrc -Itests $(shell pkg-config --cflags $(PKGS))
+CFLAGS_ALL := -std=c11 $(WARN) -g -I. -Isrc -Itests $(shell pkg-config --cflags $(PKGS))
 LDLIBS := $(shell pkg-config --libs $(PKGS)) -lm
 
 ifeq ($(SANITIZE),1)
@@ -66,12 +66,26 @@ bench: all
 check:
 	bash scripts/checkstyle.sh
 
+# libFuzzer targets (clang); FUZZ_SECONDS each.  The seed corpora also run
+# as ordinary tests (test_cio_page replays tests/fuzz/corpus/cio_page).
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -Isrc
+build-fuzz/fuzz_cio_page: tests/fuzz/fuzz_cio_page.c src/source/cio_page.c \
+		src/common/err.c src/common/mem.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) $^ $(shell pkg-config --cflags --libs jansson) -o $@
+
+fuzz: build-fuzz/fuzz_cio_page
+	mkdir -p build-fuzz/corpus-cio_page
+	build-fuzz/fuzz_cio_page -max_total_time=$(FUZZ_SECONDS) \
+		build-fuzz/corpus-cio_page tests/fuzz/corpus/cio_page
+
 demo: all
 	./build/kaivo demo
 
 clean:
 	rm -rf build build-asan
 
-.PHONY: all test test-fast bench check demo clean
+.PHONY: all test test-fast bench check demo clean fuzz
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
