@@ -3,7 +3,7 @@
 source "$(dirname "$0")/lib.sh"
 sim_start --campaigns 30 --newsletters 100 --latency-ms 150
 ws_connect
-kv sync >/dev/null 2>"$T/err1" &
+"$KAIVO" -w "$WS" sync >/dev/null 2>"$T/err1" &
 first=$!
 for i in $(seq 1 100); do
     [ -s "$WS/.kaivo/sync.lock" ] && break
