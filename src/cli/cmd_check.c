@@ -70,13 +70,14 @@ int cmd_check(int argc, char **argv)
 {
     struct kv_err err, serr, derr;
     struct ws *ws = NULL;
-    json_t *out = json_object();
+    json_t *out;
     char **pos;
     int npos, status, src_rc, dst_rc;
 
     if (cli_parse(argc, argv, &check_cmd, &pos, &npos, &status))
         return status;
     free(pos);
+    out = json_object();
     kv_err_clear(&err);
     kv_err_clear(&serr);
     kv_err_clear(&derr);

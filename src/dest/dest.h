@@ -60,6 +60,15 @@ struct dest_ops {
                   const char *const *keys, size_t n, int64_t *removed,
                   struct kv_err *err);
     int (*drop_table)(struct dest *d, const char *table, struct kv_err *err);
+    /* Removes column from table; KV_OK when either does not exist. */
+    int (*drop_column)(struct dest *d, const char *table, const char *column,
+                       struct kv_err *err);
+    /*
+     * Deletes the dataset itself (SQLite: the database file; BigQuery: the
+     * dataset).  The caller decides whether Kaivo created it; after this
+     * the only valid call is close.
+     */
+    int (*drop_dataset)(struct dest *d, struct kv_err *err);
     /* KV_ENOENT when the table does not exist. */
     int (*row_count)(struct dest *d, const char *table, int64_t *out,
                      struct kv_err *err);

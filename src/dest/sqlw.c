@@ -9,6 +9,7 @@
 #include "common/util.h"
 
 #include <ctype.h>
+#include <unistd.h>
 
 /* Long enough to ride out a checkpoint or a reader's snapshot. */
 #define SQLW_BUSY_MS 10000
@@ -332,6 +333,66 @@ out:
     return rc;
 }
 
+static int column_exists(sqlite3 *db, const char *table, const char *column,
+                         bool *out, struct kv_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlw_prepare(db, "SELECT 1 FROM pragma_table_info(?) WHERE "
+                          "name = ?", &st, err);
+
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, column, -1, SQLITE_STATIC);
+    *out = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return KV_OK;
+}
+
+static int sqlw_drop_column(struct dest *d, const char *table,
+                            const char *column, struct kv_err *err)
+{
+    struct sqlw *w = (struct sqlw *)d;
+    struct sbuf sql;
+    bool exists = false;
+    int rc = column_exists(w->db, table, column, &exists, err);
+
+    if (rc || !exists)
+        return rc;
+    sbuf_init(&sql, 0);
+    sbuf_addstr(&sql, "ALTER TABLE ");
+    sqlw_quote(&sql, table);
+    sbuf_addstr(&sql, " DROP COLUMN ");
+    sqlw_quote(&sql, column);
+    rc = sqlw_exec(w->db, sql.buf, err);
+    if (rc)
+        kv_err_prefix(err, "cannot drop column '%s' of '%s'", column, table);
+    sbuf_release(&sql);
+    return rc;
+}
+
+/* Closes both connections, then removes the file and its WAL companions. */
+static int sqlw_drop_dataset(struct dest *d, struct kv_err *err)
+{
+    struct sqlw *w = (struct sqlw *)d;
+    static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
+    int rc = KV_OK;
+
+    sqlite3_close(w->ro);
+    sqlite3_close(w->db);
+    w->ro = NULL;
+    w->db = NULL;
+    for (size_t i = 0; i < KV_ARRAY_LEN(suffixes); i++) {
+        char *p = xasprintf("%s%s", w->path, suffixes[i]);
+
+        if (unlink(p) && errno != ENOENT && !rc)
+            rc = kv_err_set(err, KV_EFAIL, "cannot remove '%s': %s", p,
+                            strerror(errno));
+        free(p);
+    }
+    return rc;
+}
+
 static int sqlw_row_count(struct dest *d, const char *table, int64_t *out,
                           struct kv_err *err)
 {
@@ -372,6 +433,8 @@ static const struct dest_ops sqlw_ops = {
     .load_abort = sqlw_load_abort,
     .forget = sqlw_forget,
     .drop_table = sqlw_drop_table,
+    .drop_column = sqlw_drop_column,
+    .drop_dataset = sqlw_drop_dataset,
     .row_count = sqlw_row_count,
     .query = sqlw_query,
     .close = sqlw_close,
