@@ -26,11 +26,18 @@ LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 COMMON_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard src/common/*.c))
 SIM_SRC := $(wildcard sim/*.c)
 SIM_OBJ := $(SIM_SRC:%.c=$(BUILD)/obj/%.o)
+FAKEBQ_SRC := $(wildcard fakebq/*.c)
+FAKEBQ_OBJ := $(FAKEBQ_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HARNESS_OBJ := $(BUILD)/obj/tests/harness.o
 
-all: $(BUILD)/kaivo $(BUILD)/kaivo-cio-sim $(UNIT_BIN)
+PROGRAMS := $(BUILD)/kaivo $(BUILD)/kaivo-cio-sim
+ifneq ($(FAKEBQ_SRC),)
+PROGRAMS += $(BUILD)/kaivo-fake-bq
+endif
+
+all: $(PROGRAMS) $(UNIT_BIN)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -45,6 +52,11 @@ $(BUILD)/kaivo: $(BUILD)/obj/src/cli/main.o $(BUILD)/libkaivo.a
 
 # The simulator shares only the common layer with the product.
 $(BUILD)/kaivo-cio-sim: $(SIM_OBJ) $(COMMON_OBJ)
+	$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpthread
+
+# The fake BigQuery links the product's library: it verifies JWTs with the
+# same OpenSSL helpers and shares the common layer.
+$(BUILD)/kaivo-fake-bq: $(FAKEBQ_OBJ) $(BUILD)/libkaivo.a
 	$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpthread
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(HARNESS_OBJ) $(BUILD)/libkaivo.a
