@@ -9,7 +9,9 @@
 #include "common/kv.h"
 #include "common/err.h"
 #include "cli/opts.h"
+#include "dest/dest.h"
 #include "ws/ws.h"
+#include "ws/ws_lock.h"
 
 #include <signal.h>
 
@@ -24,6 +26,8 @@ int cmd_status(int argc, char **argv);
 int cmd_history(int argc, char **argv);
 int cmd_query(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_forget(int argc, char **argv);
+int cmd_disconnect(int argc, char **argv);
 
 /* Prints "kaivo: error: ..." (redacted) and returns the exit status. */
 int cli_fail(const struct kv_err *err);
@@ -37,6 +41,20 @@ bool cli_parse(int argc, char **argv, const struct opts_command *cmd,
 
 /* Opens the workspace named by the global options. */
 int cli_open_ws(struct ws **out, struct kv_err *err);
+
+/*
+ * A command that changes what syncs write: the workspace, its sync lock
+ * (so no sync runs meanwhile) and, when asked, the destination.
+ */
+struct cli_session {
+    struct ws *ws;
+    struct ws_lock lock;
+    struct dest *dest; /* NULL unless need_dest */
+};
+
+int cli_session_open(struct cli_session *s, bool need_dest,
+                     struct kv_err *err);
+void cli_session_close(struct cli_session *s);
 
 /* "2026-12-04T15:00:00Z" or "never" for 0. */
 const char *cli_time(int64_t epoch, char buf[32]);

@@ -18,29 +18,37 @@ static const struct opts_spec specs[] = {
 };
 
 static const struct opts_command columns_cmd = {
-    "kaivo columns TABLE [--json]",
+    "kaivo columns TABLE [--json]\n"
+    "       kaivo columns TABLE add|drop|hash COLUMN...",
     "Lists every column of TABLE: its name, its type, and its state:\n"
     "selected (synced), available (seen in Customer.io, not synced) or\n"
     "gone (no longer sent by Customer.io).  A field Customer.io starts\n"
-    "sending is never synced by itself: it shows here as available.",
-    specs, 1, 1,
+    "sending is never synced by itself: it shows here as available.\n"
+    "add selects columns (they fill in at the next sync); drop unselects\n"
+    "them and removes them from the warehouse table; hash stores a keyed\n"
+    "hash (HMAC-SHA256 with a key kept in the workspace) instead of the\n"
+    "value, so joins still work and the raw value never lands: the raw\n"
+    "values already in the warehouse are removed at once.",
+    specs, 1, -1,
 };
 
 static void print_columns(const struct ws_column *cols, int n)
 {
-    static const char *const names[] = {"column", "type", "state"};
-    struct render *r = as_json ? NULL : render_new(RENDER_TABLE, 3, names);
+    static const char *const names[] = {"column", "type", "state",
+                                        "hashed"};
+    struct render *r = as_json ? NULL : render_new(RENDER_TABLE, 4, names);
     json_t *arr = json_array();
 
     for (int i = 0; i < n; i++) {
-        const char *row[3] = {cols[i].name, table_type_name(cols[i].type),
-                              cols[i].state};
+        const char *row[4] = {cols[i].name, table_type_name(cols[i].type),
+                              cols[i].state, cols[i].hashed ? "yes" : ""};
 
         if (r)
             render_row(r, row);
         else
-            json_array_append_new(arr, json_pack("{s:s, s:s, s:s}", "name",
-                                  row[0], "type", row[1], "state", row[2]));
+            json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:b}",
+                                  "name", row[0], "type", row[1], "state",
+                                  row[2], "hashed", cols[i].hashed));
     }
     if (r) {
         render_finish(r);
@@ -51,13 +59,86 @@ static void print_columns(const struct ws_column *cols, int n)
     json_decref(arr);
 }
 
+static bool is_key(const char *table, const char *column)
+{
+    const struct catalog_table *t = catalog_find(table);
+
+    for (int k = 0; k < t->nkey; k++)
+        if (!strcmp(t->key[k], column))
+            return true;
+    return false;
+}
+
+/* One column change; drop and hash also clear the warehouse column. */
+static int change_column(struct cli_session *s, const char *table,
+                         const char *action, const char *column,
+                         struct kv_err *err)
+{
+    bool add = !strcmp(action, "add");
+    int rc;
+
+    if (!add && is_key(table, column))
+        return kv_err_set(err, KV_EUSAGE, "'%s' is part of the key of '%s' "
+                          "and cannot be dropped or hashed", column, table);
+    if (!strcmp(action, "hash"))
+        rc = ws_column_set_hashed(s->ws, table, column, err);
+    else
+        rc = ws_column_set_selected(s->ws, table, column, add, err);
+    if (rc == KV_ENOENT)
+        rc = kv_err_set(err, KV_EUSAGE, "%s", err->msg);
+    if (!rc && !add)
+        rc = s->dest->ops->drop_column(s->dest, table, column, err);
+    if (!rc)
+        printf("%s.%s: %s\n", table, column, add ? "selected (fills in at "
+               "the next sync)" : !strcmp(action, "drop") ? "dropped" :
+               "hashed (values fill in at the next sync)");
+    return rc;
+}
+
+static int change_columns(const char *table, char **args, int n,
+                          struct kv_err *err)
+{
+    struct cli_session s;
+    const char *action = args[0];
+    int rc;
+
+    if (strcmp(action, "add") && strcmp(action, "drop") &&
+        strcmp(action, "hash"))
+        return kv_err_set(err, KV_EUSAGE, "unknown action '%s' (add, drop, "
+                          "hash)", action);
+    if (n < 2)
+        return kv_err_set(err, KV_EUSAGE, "name at least one column");
+    rc = cli_session_open(&s, strcmp(action, "add") != 0, err);
+    for (int i = 1; !rc && i < n; i++)
+        rc = change_column(&s, table, action, args[i], err);
+    cli_session_close(&s);
+    return rc;
+}
+
+static int list_columns(const char *table, struct kv_err *err)
+{
+    struct ws *ws = NULL;
+    struct ws_column *cols = NULL;
+    int n = 0;
+    int rc = cli_open_ws(&ws, err);
+
+    if (!rc)
+        rc = ws_columns_list(ws, table, &cols, &n, err);
+    if (!rc && !n)
+        rc = kv_err_set(err, KV_EUSAGE, "no columns yet: run 'kaivo connect "
+                        "customerio' first");
+    if (!rc)
+        print_columns(cols, n);
+    ws_columns_free(cols, n);
+    ws_free(ws);
+    return rc;
+}
+
 int cmd_columns(int argc, char **argv)
 {
     struct kv_err err;
-    struct ws *ws = NULL;
-    struct ws_column *cols = NULL;
     char **pos;
-    int npos, status, n = 0;
+    int npos, status;
     int rc;
 
     if (cli_parse(argc, argv, &columns_cmd, &pos, &npos, &status))
@@ -66,17 +147,10 @@ int cmd_columns(int argc, char **argv)
     rc = catalog_find(pos[0]) ? KV_OK : kv_err_set(&err, KV_EUSAGE,
          "unknown table '%s' (tables: campaigns, campaigns_actions, "
          "newsletters)", pos[0]);
-    if (!rc)
-        rc = cli_open_ws(&ws, &err);
-    if (!rc)
-        rc = ws_columns_list(ws, pos[0], &cols, &n, &err);
-    if (!rc && !n)
-        rc = kv_err_set(&err, KV_EUSAGE, "no columns yet: run 'kaivo connect "
-                        "customerio' first");
-    if (!rc)
-        print_columns(cols, n);
-    ws_columns_free(cols, n);
-    ws_free(ws);
+    if (!rc && npos == 1)
+        rc = list_columns(pos[0], &err);
+    else if (!rc)
+        rc = change_columns(pos[0], pos + 1, npos - 1, &err);
     free(pos);
     return rc ? cli_fail(&err) : 0;
 }

@@ -34,6 +34,8 @@ static int set_sqlite(const char *path, struct kv_err *err)
 
     if (!rc)
         rc = ws_config_set(ws, "destination.type", "sqlite", err);
+    if (!rc)
+        rc = ws_config_unset(ws, "destination.created", err);
     if (!rc && path) {
         where = absolute(path);
         rc = ws_config_set(ws, "destination.path", where, err);

@@ -25,6 +25,8 @@ static const struct command commands[] = {
     {"status", cmd_status, "the connector's state"},
     {"history", cmd_history, "past runs, newest first"},
     {"query", cmd_query, "read-only SQL over the dataset"},
+    {"forget", cmd_forget, "delete single records (privacy requests)"},
+    {"disconnect", cmd_disconnect, "delete the connector and all it synced"},
     {"demo", cmd_demo, "sync a simulated account into a demo workspace"},
 };
 

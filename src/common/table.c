@@ -51,6 +51,8 @@ void table_schema_add(struct table_schema *s, const char *name,
     s->cols = xrealloc(s->cols, sizeof(*s->cols) * (size_t)(s->ncols + 1));
     s->cols[s->ncols].name = xstrdup(name);
     s->cols[s->ncols].type = type;
+    s->cols[s->ncols].source_type = type;
+    s->cols[s->ncols].flags = 0;
     s->ncols++;
 }
 

@@ -31,9 +31,14 @@ enum table_mode {
 const char *table_mode_name(enum table_mode m); /* "incremental", ... */
 bool table_mode_parse(const char *name, enum table_mode *out);
 
+/* The column holds a keyed hash (HMAC-SHA256, hex) instead of the value. */
+#define TABLE_COL_HASHED 1u
+
 struct table_column {
     char *name; /* owned */
-    enum table_type type;
+    enum table_type type;        /* what lands in the warehouse */
+    enum table_type source_type; /* what is read: differs when hashed */
+    unsigned flags;
 };
 
 /*
@@ -46,9 +51,12 @@ struct table_schema {
     struct table_column *cols; /* owned array of ncols */
     int ncols;
     int nkey;
+    /* Borrowed key for TABLE_COL_HASHED columns (NULL when none). */
+    const unsigned char *hmac_key;
+    size_t hmac_key_len;
 };
 
-/* Appends a column (copies name). */
+/* Appends a column (copies name), with source_type = type, no flags. */
 void table_schema_add(struct table_schema *s, const char *name,
                       enum table_type type);
 /* Index of the column called name, or -1. */

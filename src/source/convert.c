@@ -9,6 +9,8 @@
 #include "common/util.h"
 
 #include <math.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 /* 2^63: the first double past INT64_MAX, exactly representable. */
 #define INT64_LIMIT 9223372036854775808.0
@@ -207,6 +209,35 @@ static void report_issue(struct convert_report *rep, const char *key,
              table_type_name(t), got);
 }
 
+/*
+ * Replaces a converted value by the hex HMAC-SHA256 of its text under the
+ * workspace's key: equal values still join, the raw value never lands.
+ */
+static void hash_cell(const struct table_schema *s, struct table_cell *c)
+{
+    unsigned char mac[32];
+    unsigned int n = 0;
+    char num[40];
+    const char *text = num;
+    size_t len;
+
+    if (c->kind == CELL_INT)
+        snprintf(num, sizeof(num), "%" PRId64, c->i);
+    else if (c->kind == CELL_REAL)
+        snprintf(num, sizeof(num), "%.17g", c->r);
+    else
+        text = c->text;
+    len = c->kind == CELL_TEXT ? c->len : strlen(num);
+    HMAC(EVP_sha256(), s->hmac_key, (int)s->hmac_key_len,
+         (const unsigned char *)text, len, mac, &n);
+    free(c->text);
+    c->text = xmalloc(2 * sizeof(mac) + 1);
+    for (unsigned int i = 0; i < n; i++)
+        snprintf(c->text + 2 * i, 3, "%02x", mac[i]);
+    c->len = 2 * n;
+    c->kind = CELL_TEXT;
+}
+
 static bool is_campaign_id(const char *column, int64_t hint)
 {
     return hint > 0 && !strcmp(column, "campaign_id");
@@ -229,11 +260,13 @@ static void convert_column(const struct table_schema *s, int i,
         }
         return;
     }
-    got = convert_value(col->type, col->name, v, c);
+    got = convert_value(col->source_type, col->name, v, c);
     if (got) {
         free(c->text);
         memset(c, 0, sizeof(*c));
-        report_issue(rep, out->key, col->name, col->type, got);
+        report_issue(rep, out->key, col->name, col->source_type, got);
+    } else if (col->flags & TABLE_COL_HASHED) {
+        hash_cell(s, c);
     }
 }
 

@@ -90,6 +90,7 @@ int connector_open_dest(struct ws *ws, struct dest **out, struct kv_err *err)
 {
     char *type = ws_config_get(ws, "destination.type");
     char *path = NULL;
+    bool created;
     int rc;
 
     if (type && strcmp(type, "sqlite")) {
@@ -98,7 +99,11 @@ int connector_open_dest(struct ws *ws, struct dest **out, struct kv_err *err)
         goto out;
     }
     path = connector_dest_path(ws);
+    /* disconnect deletes the file only when Kaivo made it */
+    created = !kv_file_exists(path);
     rc = sqlw_open(path, out, err);
+    if (!rc && created)
+        rc = ws_config_set(ws, "destination.created", "1", err);
 out:
     free(type);
     free(path);

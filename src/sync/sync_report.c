@@ -35,7 +35,7 @@ static json_t *skipped_json(const struct sync_table_result *r)
 static json_t *table_json(const struct sync_table_result *r)
 {
     const struct tload_stats *s = &r->stats;
-    json_t *t = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I}",
+    json_t *t = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I}",
                           "table", r->name,
                           "status", r->rc ? "failed" : "ok",
                           "mode", r->replaced ? "full-refresh" :
@@ -44,6 +44,7 @@ static json_t *table_json(const struct sync_table_result *r)
                           "written", (json_int_t)s->written,
                           "unchanged", (json_int_t)s->unchanged,
                           "new_fields", (json_int_t)s->new_fields,
+                          "forgotten", (json_int_t)s->forgotten,
                           "bad_values", (json_int_t)s->report.bad_values);
 
     json_object_set_new(t, "bad_value_examples", issues_json(&s->report));

@@ -7,22 +7,33 @@
 #include "ws/ws_records.h"
 #include "ws/ws_tables.h"
 
-static int cmp_name(const void *a, const void *b)
+static int cmp_known(const void *a, const void *b)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    return strcmp(((const struct tload_known *)a)->name,
+                  ((const struct tload_known *)b)->name);
 }
 
-static bool is_known(const struct tload *tl, const char *name)
+static struct tload_known *find_known(const struct tload *tl,
+                                      const char *name)
 {
-    return bsearch(&name, tl->known, tl->nknown, sizeof(char *),
-                   cmp_name) != NULL;
+    struct tload_known key = {.name = (char *)name};
+
+    return bsearch(&key, tl->known, tl->nknown, sizeof(*tl->known),
+                   cmp_known);
 }
 
-static void add_known(struct tload *tl, const char *name)
+static void add_known(struct tload *tl, const char *name,
+                      enum table_type type, bool selected)
 {
-    tl->known = xrealloc(tl->known, sizeof(char *) * (tl->nknown + 1));
-    tl->known[tl->nknown++] = xstrdup(name);
-    qsort(tl->known, tl->nknown, sizeof(char *), cmp_name);
+    struct tload_known *k;
+
+    tl->known = xrealloc(tl->known, sizeof(*tl->known) * (tl->nknown + 1));
+    k = &tl->known[tl->nknown++];
+    k->name = xstrdup(name);
+    k->type = type;
+    k->selected = selected;
+    k->seen = false;
+    qsort(tl->known, tl->nknown, sizeof(*tl->known), cmp_known);
 }
 
 static int load_known_columns(struct tload *tl, struct kv_err *err)
@@ -34,33 +45,86 @@ static int load_known_columns(struct tload *tl, struct kv_err *err)
     if (rc)
         return rc;
     for (int i = 0; i < n; i++)
-        add_known(tl, cols[i].name);
+        add_known(tl, cols[i].name, cols[i].type, cols[i].selected);
     ws_columns_free(cols, n);
     return KV_OK;
 }
 
+/* Two types seen for one field: numbers widen to FLOAT64, else JSON. */
+static enum table_type merge_types(enum table_type a, enum table_type b)
+{
+    bool numbers = (a == TABLE_INT64 || a == TABLE_FLOAT64) &&
+                   (b == TABLE_INT64 || b == TABLE_FLOAT64);
+
+    if (a == b)
+        return a;
+    return numbers ? TABLE_FLOAT64 : TABLE_JSON;
+}
+
 /*
- * A field Customer.io sends that the workspace has not seen: keep its name
- * and inferred type as `available`.  Its value goes nowhere.
+ * A field not selected whose values disagree on a type: its inferred type
+ * widens.  A selected column keeps its type; misfits become NULL and are
+ * reported by the conversion.
  */
-static int note_new_fields(struct tload *tl, json_t *rec,
-                           struct kv_err *err)
+static int widen_type(struct tload *tl, struct tload_known *k,
+                      enum table_type seen, struct kv_err *err)
+{
+    enum table_type merged = merge_types(k->type, seen);
+
+    if (k->selected || merged == k->type)
+        return KV_OK;
+    k->type = merged;
+    return ws_column_set_type(tl->ws, tl->schema.name, k->name, merged, err);
+}
+
+/*
+ * Every field of a record: a new one is kept as `available` with its
+ * inferred type (its value goes nowhere); a known one is marked seen, so
+ * that a complete read can tell which fields Customer.io stopped sending.
+ */
+static int note_fields(struct tload *tl, json_t *rec, struct kv_err *err)
 {
     const char *name;
     json_t *value;
 
     json_object_foreach(rec, name, value) {
+        struct tload_known *k = find_known(tl, name);
         enum table_type type;
-        int rc;
+        bool typed = convert_infer_type(value, &type);
+        int rc = KV_OK;
 
-        if (is_known(tl, name) || !convert_infer_type(value, &type))
-            continue;
-        rc = ws_column_note(tl->ws, tl->schema.name, name, type, err);
+        if (k && typed)
+            rc = widen_type(tl, k, type, err);
+        else if (!k && typed)
+            rc = ws_column_note(tl->ws, tl->schema.name, name, type, err);
         if (rc)
             return rc;
-        add_known(tl, name);
-        tl->stats->new_fields++;
+        if (!k && typed) {
+            add_known(tl, name, type, false);
+            tl->stats->new_fields++;
+            k = find_known(tl, name);
+        }
+        if (k)
+            k->seen = true;
     }
+    return KV_OK;
+}
+
+/* Loads (creating on first use) the workspace's key for hashed columns. */
+static int load_hmac_key(struct tload *tl, struct kv_err *err)
+{
+    bool any = false;
+    int rc;
+
+    for (int i = 0; i < tl->schema.ncols; i++)
+        any = any || (tl->schema.cols[i].flags & TABLE_COL_HASHED);
+    if (!any)
+        return KV_OK;
+    rc = ws_secret_random(tl->ws, "hash", &tl->hmac_key, err);
+    if (rc)
+        return rc;
+    tl->schema.hmac_key = (const unsigned char *)tl->hmac_key;
+    tl->schema.hmac_key_len = strlen(tl->hmac_key);
     return KV_OK;
 }
 
@@ -95,7 +159,10 @@ int tload_begin(struct tload *tl, struct ws *ws, struct dest *dest,
     tl->replace = replace;
     tl->stats = stats;
     tl->pending = xcalloc(TLOAD_BATCH_ROWS, sizeof(*tl->pending));
-    rc = ws_schema_load(ws, table, &tl->schema, err);
+    /* an incremental table keeps the columns Customer.io stopped sending */
+    rc = ws_schema_load(ws, table, !replace, &tl->schema, err);
+    if (!rc)
+        rc = load_hmac_key(tl, err);
     if (!rc)
         rc = load_known_columns(tl, err);
     if (!rc && replace)
@@ -152,16 +219,22 @@ static int flush(struct tload *tl, struct kv_err *err)
     return rc;
 }
 
+/*
+ * Whether the row needs no write: forgotten on request, or (incremental)
+ * the same content as the warehouse holds.
+ */
 static int is_unchanged(struct tload *tl, const struct table_row *row,
                         bool *same, struct kv_err *err)
 {
     unsigned char stored[32];
     bool found;
-    int rc;
+    int rc = ws_forgotten_has(tl->ws, tl->schema.name, row->key, &found,
+                              err);
 
-    *same = false;
-    if (tl->replace)
-        return KV_OK;
+    *same = found;
+    tl->stats->forgotten += found;
+    if (rc || found || tl->replace)
+        return rc;
     rc = ws_record_hash(tl->ws, tl->schema.name, row->key, stored, &found,
                         err);
     if (!rc && found)
@@ -181,8 +254,10 @@ static int load_record(struct tload *tl, json_t *rec, int64_t campaign_id,
                         &tl->stats->report, err);
     if (!rc)
         rc = is_unchanged(tl, &row, &same, err);
-    if (rc || same) {
-        tl->stats->unchanged += !rc;
+    if (rc)
+        goto out;
+    if (same) {
+        tl->stats->unchanged++;
         goto out;
     }
     rc = tl->dest->ops->load_row(tl->load, &row, err);
@@ -207,7 +282,7 @@ int tload_records(struct tload *tl, json_t *items, int64_t campaign_id,
     json_t *rec;
 
     json_array_foreach(items, i, rec) {
-        int rc = note_new_fields(tl, rec, err);
+        int rc = note_fields(tl, rec, err);
 
         if (!rc)
             rc = load_record(tl, rec, campaign_id, err);
@@ -223,10 +298,33 @@ static void tload_release(struct tload *tl)
     clear_pending(tl);
     free(tl->pending);
     for (size_t i = 0; i < tl->nknown; i++)
-        free(tl->known[i]);
+        free(tl->known[i].name);
     free(tl->known);
+    if (tl->hmac_key)
+        memset(tl->hmac_key, 0, strlen(tl->hmac_key));
+    free(tl->hmac_key);
     table_schema_release(&tl->schema);
     memset(tl, 0, sizeof(*tl));
+}
+
+/* After a complete read: which known fields did no record carry? */
+static int record_gone_fields(struct tload *tl, struct kv_err *err)
+{
+    char **seen = xcalloc(tl->nknown + 1, sizeof(char *));
+    size_t n = 0;
+    int rc;
+
+    /* an empty list proves nothing about its fields */
+    if (!tl->stats->records) {
+        free(seen);
+        return KV_OK;
+    }
+    for (size_t i = 0; i < tl->nknown; i++)
+        if (tl->known[i].seen)
+            seen[n++] = tl->known[i].name;
+    rc = ws_columns_set_seen(tl->ws, tl->schema.name, seen, n, err);
+    free(seen);
+    return rc;
 }
 
 int tload_finish(struct tload *tl, struct kv_err *err)
@@ -242,6 +340,8 @@ int tload_finish(struct tload *tl, struct kv_err *err)
     /* a crash here leaves old hashes: the next sync rewrites, harmlessly */
     if (!rc && tl->replace)
         rc = ws_records_stage_swap(tl->ws, tl->schema.name, err);
+    if (!rc)
+        rc = record_gone_fields(tl, err);
     tload_release(tl);
     return rc;
 }

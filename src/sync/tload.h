@@ -29,6 +29,7 @@ struct tload_stats {
     int64_t written;   /* rows written to the destination */
     int64_t unchanged; /* rows skipped: same content as stored */
     int64_t new_fields; /* fields seen for the first time */
+    int64_t forgotten; /* records skipped: deleted on request */
     struct convert_report report; /* values that did not fit */
 };
 
@@ -37,14 +38,23 @@ struct tload_pending {
     unsigned char hash[32];
 };
 
+/* A column the workspace knows, and what this load saw of it. */
+struct tload_known {
+    char *name; /* owned */
+    enum table_type type;
+    bool selected;
+    bool seen;  /* present in a record of this load */
+};
+
 struct tload {
     struct ws *ws;
     struct dest *dest;
     struct table_schema schema;
     struct dest_load *load;
     bool replace;
-    char **known;  /* owned sorted column names seen so far */
+    struct tload_known *known; /* owned, sorted by name */
     size_t nknown;
+    char *hmac_key; /* owned: the workspace's key for hashed columns */
     struct tload_pending *pending; /* owned, TLOAD_BATCH_ROWS at most */
     size_t npending;
     struct tload_stats *stats; /* the caller's */

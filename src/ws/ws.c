@@ -8,6 +8,7 @@
 #include "common/mem.h"
 #include "common/util.h"
 
+#include <openssl/rand.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -275,5 +276,28 @@ int ws_secret_remove(struct ws *ws, const char *name, struct kv_err *err)
         rc = kv_err_set(err, KV_EFAIL, "cannot remove '%s': %s", path,
                         strerror(errno));
     free(path);
+    return rc;
+}
+
+int ws_secret_random(struct ws *ws, const char *name, char **out,
+                     struct kv_err *err)
+{
+    unsigned char raw[32];
+    char hex[2 * sizeof(raw) + 1];
+    int rc = ws_secret_read(ws, name, out, err);
+
+    if (rc != KV_ENOENT)
+        return rc;
+    kv_err_clear(err);
+    if (RAND_bytes(raw, sizeof(raw)) != 1)
+        return kv_err_set(err, KV_EFAIL, "no random bytes for the %s key",
+                          name);
+    for (size_t i = 0; i < sizeof(raw); i++)
+        snprintf(hex + 2 * i, 3, "%02x", raw[i]);
+    rc = ws_secret_write(ws, name, hex, err);
+    if (!rc)
+        *out = xstrdup(hex);
+    memset(raw, 0, sizeof(raw));
+    memset(hex, 0, sizeof(hex));
     return rc;
 }

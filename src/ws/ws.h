@@ -69,5 +69,11 @@ int ws_secret_write(struct ws *ws, const char *name, const char *value,
 int ws_secret_read(struct ws *ws, const char *name, char **out,
                    struct kv_err *err);
 int ws_secret_remove(struct ws *ws, const char *name, struct kv_err *err);
+/*
+ * The secret called name, created as 32 random bytes (hex) on first use.
+ * *out is a new string (free()).
+ */
+int ws_secret_random(struct ws *ws, const char *name, char **out,
+                     struct kv_err *err);
 
 #endif

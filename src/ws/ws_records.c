@@ -3,6 +3,7 @@
  */
 #include "common/kv.h"
 #include "ws/ws_records.h"
+#include "common/util.h"
 
 int ws_record_hash(struct ws *ws, const char *table, const char *key,
                    unsigned char hash[32], bool *found, struct kv_err *err)
@@ -127,4 +128,38 @@ int64_t ws_records_count(struct ws *ws, const char *table)
         n = sqlite3_column_int64(st, 0);
     sqlite3_reset(st);
     return n;
+}
+
+int ws_forgotten_add(struct ws *ws, const char *table, const char *key,
+                     struct kv_err *err)
+{
+    sqlite3_stmt *st = ws_stmt(ws, "INSERT OR IGNORE INTO forgotten(tbl, "
+                               "key, at) VALUES(?, ?, ?)", err);
+
+    if (!st)
+        return KV_EFAIL;
+    sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, kv_now_epoch());
+    return ws_step(ws, st, err);
+}
+
+int ws_forgotten_has(struct ws *ws, const char *table, const char *key,
+                     bool *out, struct kv_err *err)
+{
+    sqlite3_stmt *st = ws_stmt(ws, "SELECT 1 FROM forgotten WHERE tbl=? AND "
+                               "key=?", err);
+    int s;
+
+    if (!st)
+        return KV_EFAIL;
+    sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+    s = sqlite3_step(st);
+    *out = s == SQLITE_ROW;
+    sqlite3_reset(st);
+    if (s != SQLITE_ROW && s != SQLITE_DONE)
+        return kv_err_set(err, KV_EFAIL, "workspace state: %s",
+                          sqlite3_errmsg(ws->db));
+    return KV_OK;
 }

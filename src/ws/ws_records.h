@@ -33,6 +33,14 @@ int ws_record_delete(struct ws *ws, const char *table, const char *key,
                      struct kv_err *err);
 /* Forgets every hash of table (and its stage). */
 int ws_records_clear(struct ws *ws, const char *table, struct kv_err *err);
+/*
+ * Records deleted on request (`kaivo forget`) are remembered, so that no
+ * later sync brings them back.
+ */
+int ws_forgotten_add(struct ws *ws, const char *table, const char *key,
+                     struct kv_err *err);
+int ws_forgotten_has(struct ws *ws, const char *table, const char *key,
+                     bool *out, struct kv_err *err);
 /* How many records of table are stored. */
 int64_t ws_records_count(struct ws *ws, const char *table);
 

@@ -2,10 +2,14 @@
  * ws_schema.c - DDL of the state database.
  *   config    key/value settings (source URL, region, destination, rate)
  *   tables    per table: selected, mode, last sync
- *   columns   per column: type and state (selected, available, gone)
+ *   columns   per column: type, whether it is selected, whether it is
+ *             stored as a keyed hash, and whether Customer.io stopped
+ *             sending it (gone)
  *   records   per synced record: the hash of what the warehouse holds,
  *             for exact change detection
  *   records_stage  hashes of a full refresh in progress
+ *   forgotten records deleted on request (`kaivo forget`): never synced
+ *             again
  *   runs      the history of syncs
  */
 #include "common/kv.h"
@@ -20,7 +24,10 @@ static const char schema_v1[] =
     "  last_error TEXT);"
     "CREATE TABLE columns(tbl TEXT NOT NULL, name TEXT NOT NULL,"
     "  type TEXT NOT NULL, state TEXT NOT NULL, position INTEGER NOT NULL,"
+    "  hashed INTEGER NOT NULL DEFAULT 0, gone INTEGER NOT NULL DEFAULT 0,"
     "  PRIMARY KEY(tbl, name));"
+    "CREATE TABLE forgotten(tbl TEXT NOT NULL, key TEXT NOT NULL,"
+    "  at INTEGER NOT NULL, PRIMARY KEY(tbl, key)) WITHOUT ROWID;"
     "CREATE TABLE records(tbl TEXT NOT NULL, key TEXT NOT NULL,"
     "  hash BLOB NOT NULL, PRIMARY KEY(tbl, key)) WITHOUT ROWID;"
     "CREATE TABLE records_stage(tbl TEXT NOT NULL, key TEXT NOT NULL,"

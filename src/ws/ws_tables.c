@@ -140,29 +140,45 @@ int ws_table_set_result(struct ws *ws, const char *name, int64_t at,
     return ws_step(ws, st, err);
 }
 
-static int add_selected(struct ws *ws, const char *table,
+static bool is_key(const struct catalog_table *cat, const char *name)
+{
+    for (int k = 0; k < cat->nkey; k++)
+        if (!strcmp(cat->key[k], name))
+            return true;
+    return false;
+}
+
+static void add_column(struct table_schema *out, sqlite3_stmt *st)
+{
+    const char *name = (const char *)sqlite3_column_text(st, 0);
+    enum table_type type = TABLE_STRING;
+    struct table_column *c;
+
+    table_type_parse((const char *)sqlite3_column_text(st, 1), &type);
+    table_schema_add(out, name, type);
+    c = &out->cols[out->ncols - 1];
+    if (sqlite3_column_int(st, 2)) {
+        c->type = TABLE_STRING;
+        c->flags |= TABLE_COL_HASHED;
+    }
+}
+
+static int add_selected(struct ws *ws, const char *table, bool include_gone,
                         const struct catalog_table *cat,
                         struct table_schema *out, struct kv_err *err)
 {
-    sqlite3_stmt *st = ws_stmt(ws, "SELECT name, type FROM columns WHERE "
-                               "tbl=? AND state='selected' ORDER BY "
-                               "position", err);
+    sqlite3_stmt *st = ws_stmt(ws, "SELECT name, type, hashed FROM columns "
+                               "WHERE tbl=? AND state='selected' AND "
+                               "(gone=0 OR ?) ORDER BY position", err);
     int s;
 
     if (!st)
         return KV_EFAIL;
     sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, include_gone);
     while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *name = (const char *)sqlite3_column_text(st, 0);
-        enum table_type type = TABLE_STRING;
-        bool is_key = false;
-
-        for (int k = 0; k < cat->nkey; k++)
-            is_key = is_key || !strcmp(cat->key[k], name);
-        if (is_key)
-            continue;
-        table_type_parse((const char *)sqlite3_column_text(st, 1), &type);
-        table_schema_add(out, name, type);
+        if (!is_key(cat, (const char *)sqlite3_column_text(st, 0)))
+            add_column(out, st);
     }
     sqlite3_reset(st);
     if (s != SQLITE_DONE)
@@ -171,7 +187,7 @@ static int add_selected(struct ws *ws, const char *table,
     return KV_OK;
 }
 
-int ws_schema_load(struct ws *ws, const char *table,
+int ws_schema_load(struct ws *ws, const char *table, bool include_gone,
                    struct table_schema *out, struct kv_err *err)
 {
     const struct catalog_table *cat = catalog_find(table);
@@ -185,7 +201,7 @@ int ws_schema_load(struct ws *ws, const char *table,
     for (int k = 0; k < cat->nkey; k++)
         table_schema_add(out, cat->key[k], TABLE_INT64);
     out->nkey = cat->nkey;
-    rc = add_selected(ws, table, cat, out, err);
+    rc = add_selected(ws, table, include_gone, cat, out, err);
     if (rc)
         table_schema_release(out);
     return rc;
@@ -194,8 +210,9 @@ int ws_schema_load(struct ws *ws, const char *table,
 int ws_columns_list(struct ws *ws, const char *table,
                     struct ws_column **out, int *n, struct kv_err *err)
 {
-    sqlite3_stmt *st = ws_stmt(ws, "SELECT name, type, state FROM columns "
-                               "WHERE tbl=? ORDER BY position", err);
+    sqlite3_stmt *st = ws_stmt(ws, "SELECT name, type, state, hashed, gone "
+                               "FROM columns WHERE tbl=? ORDER BY position",
+                               err);
     struct ws_column *cols = NULL;
     int count = 0;
 
@@ -211,8 +228,12 @@ int ws_columns_list(struct ws *ws, const char *table,
         if (!table_type_parse((const char *)sqlite3_column_text(st, 1),
                               &c->type))
             c->type = TABLE_STRING;
-        snprintf(c->state, sizeof(c->state), "%s",
-                 (const char *)sqlite3_column_text(st, 2));
+        c->selected = !strcmp((const char *)sqlite3_column_text(st, 2),
+                              "selected");
+        c->hashed = sqlite3_column_int(st, 3) != 0;
+        c->gone = sqlite3_column_int(st, 4) != 0;
+        snprintf(c->state, sizeof(c->state), "%s", c->gone ? "gone" :
+                 c->selected ? "selected" : "available");
     }
     sqlite3_reset(st);
     *out = cols;
@@ -231,4 +252,122 @@ int ws_column_note(struct ws *ws, const char *table, const char *name,
                    enum table_type type, struct kv_err *err)
 {
     return insert_column(ws, table, name, type, "available", err);
+}
+
+int ws_table_set_selected(struct ws *ws, const char *name, bool selected,
+                          struct kv_err *err)
+{
+    sqlite3_stmt *st = ws_stmt(ws, "UPDATE tables SET selected=? WHERE "
+                               "name=?", err);
+
+    if (!st)
+        return KV_EFAIL;
+    sqlite3_bind_int(st, 1, selected);
+    sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+    return ws_step(ws, st, err);
+}
+
+int ws_table_set_mode(struct ws *ws, const char *name, enum table_mode mode,
+                      struct kv_err *err)
+{
+    sqlite3_stmt *st = ws_stmt(ws, "UPDATE tables SET mode=? WHERE name=?",
+                               err);
+
+    if (!st)
+        return KV_EFAIL;
+    sqlite3_bind_text(st, 1, table_mode_name(mode), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+    return ws_step(ws, st, err);
+}
+
+/* Runs an UPDATE of one column; KV_ENOENT when it matched none. */
+static int update_column(struct ws *ws, sqlite3_stmt *st, const char *table,
+                         const char *name, struct kv_err *err)
+{
+    int rc;
+
+    sqlite3_bind_text(st, 2, table, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+    rc = ws_step(ws, st, err);
+    if (!rc && sqlite3_changes(ws->db) == 0)
+        rc = kv_err_set(err, KV_ENOENT, "table '%s' has no column '%s' "
+                        "(see 'kaivo columns %s')", table, name, table);
+    return rc;
+}
+
+int ws_column_set_selected(struct ws *ws, const char *table,
+                           const char *name, bool selected,
+                           struct kv_err *err)
+{
+    sqlite3_stmt *st = ws_stmt(ws, "UPDATE columns SET state=? WHERE tbl=? "
+                               "AND name=?", err);
+
+    if (!st)
+        return KV_EFAIL;
+    sqlite3_bind_text(st, 1, selected ? "selected" : "available", -1,
+                      SQLITE_STATIC);
+    return update_column(ws, st, table, name, err);
+}
+
+int ws_column_set_hashed(struct ws *ws, const char *table, const char *name,
+                         struct kv_err *err)
+{
+    sqlite3_stmt *st = ws_stmt(ws, "UPDATE columns SET hashed=? WHERE tbl=? "
+                               "AND name=?", err);
+
+    if (!st)
+        return KV_EFAIL;
+    sqlite3_bind_int(st, 1, 1);
+    return update_column(ws, st, table, name, err);
+}
+
+int ws_column_set_type(struct ws *ws, const char *table, const char *name,
+                       enum table_type type, struct kv_err *err)
+{
+    sqlite3_stmt *st = ws_stmt(ws, "UPDATE columns SET type=? WHERE tbl=? "
+                               "AND name=?", err);
+
+    if (!st)
+        return KV_EFAIL;
+    sqlite3_bind_text(st, 1, table_type_name(type), -1, SQLITE_STATIC);
+    return update_column(ws, st, table, name, err);
+}
+
+static int mark_seen(struct ws *ws, const char *table, const char *name,
+                     struct kv_err *err)
+{
+    sqlite3_stmt *st = ws_stmt(ws, "UPDATE columns SET gone=0 WHERE tbl=? "
+                               "AND name=?", err);
+
+    if (!st)
+        return KV_EFAIL;
+    sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+    return ws_step(ws, st, err);
+}
+
+int ws_columns_set_seen(struct ws *ws, const char *table,
+                        char *const *seen, size_t n, struct kv_err *err)
+{
+    const struct catalog_table *cat = catalog_find(table);
+    sqlite3_stmt *st;
+    int rc = ws_begin(ws, err);
+
+    st = rc ? NULL : ws_stmt(ws, "UPDATE columns SET gone=1 WHERE tbl=?",
+                             err);
+    if (!rc && !st)
+        rc = KV_EFAIL;
+    if (!rc) {
+        sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+        rc = ws_step(ws, st, err);
+    }
+    for (size_t i = 0; !rc && i < n; i++)
+        rc = mark_seen(ws, table, seen[i], err);
+    for (int k = 0; !rc && cat && k < cat->nkey; k++)
+        rc = mark_seen(ws, table, cat->key[k], err);
+    if (!rc)
+        rc = ws_commit(ws, err);
+    if (rc)
+        ws_rollback(ws);
+    return rc;
 }

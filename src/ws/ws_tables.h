@@ -20,7 +20,10 @@ struct ws_table_info {
 struct ws_column {
     char *name; /* owned */
     enum table_type type;
-    char state[16];
+    bool selected; /* the user's choice */
+    bool hashed;   /* stored as a keyed hash */
+    bool gone;     /* absent from every record of the last complete read */
+    char state[16]; /* "gone", else "selected" or "available" */
 };
 
 /*
@@ -38,9 +41,18 @@ int ws_tables_list(struct ws *ws, struct ws_table_info **out, int *n,
 int ws_table_set_result(struct ws *ws, const char *name, int64_t at,
                         const char *status, const char *error,
                         struct kv_err *err);
+int ws_table_set_selected(struct ws *ws, const char *name, bool selected,
+                          struct kv_err *err);
+int ws_table_set_mode(struct ws *ws, const char *name, enum table_mode mode,
+                      struct kv_err *err);
 
-/* The selected columns of table, key columns first (catalog key order). */
-int ws_schema_load(struct ws *ws, const char *table,
+/*
+ * The selected columns of table, key columns first (catalog key order).
+ * Columns gone from Customer.io are left out unless include_gone (an
+ * incremental table keeps them).  A hashed column lands as STRING and is
+ * read as its source type, with TABLE_COL_HASHED.
+ */
+int ws_schema_load(struct ws *ws, const char *table, bool include_gone,
                    struct table_schema *out, struct kv_err *err);
 
 /* Every column of table, in the order first seen.  Free: ws_columns_free. */
@@ -51,5 +63,21 @@ void ws_columns_free(struct ws_column *cols, int n);
 /* A field seen in Customer.io: kept as `available` unless known already. */
 int ws_column_note(struct ws *ws, const char *table, const char *name,
                    enum table_type type, struct kv_err *err);
+
+/* KV_ENOENT when table has no column called name. */
+int ws_column_set_selected(struct ws *ws, const char *table,
+                           const char *name, bool selected,
+                           struct kv_err *err);
+int ws_column_set_hashed(struct ws *ws, const char *table, const char *name,
+                         struct kv_err *err);
+int ws_column_set_type(struct ws *ws, const char *table, const char *name,
+                       enum table_type type, struct kv_err *err);
+
+/*
+ * After a complete read of table: the columns named in seen are present,
+ * every other one is gone (key columns never are).
+ */
+int ws_columns_set_seen(struct ws *ws, const char *table,
+                        char *const *seen, size_t n, struct kv_err *err);
 
 #endif

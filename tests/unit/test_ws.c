@@ -97,7 +97,7 @@ static void test_ws_schema_key_first(void)
     struct table_schema s;
 
     CHECK_INT(ws_tables_install_defaults(ws, &err), KV_OK);
-    CHECK_INT(ws_schema_load(ws, "campaigns_actions", &s, &err), KV_OK);
+    CHECK_INT(ws_schema_load(ws, "campaigns_actions", true, &s, &err), KV_OK);
     CHECK_INT(s.nkey, 2);
     CHECK_STR(s.cols[0].name, "campaign_id");
     CHECK_STR(s.cols[1].name, "id");
