@@ -307,23 +307,42 @@ static void tload_release(struct tload *tl)
     memset(tl, 0, sizeof(*tl));
 }
 
+/*
+ * A full refresh matches Customer.io: a selected column no record carried
+ * this time leaves the table now (it holds only NULLs), not a sync later.
+ */
+static int drop_unsent_columns(struct tload *tl, struct kv_err *err)
+{
+    int rc = KV_OK;
+
+    for (int i = tl->schema.nkey; !rc && i < tl->schema.ncols; i++) {
+        struct tload_known *k = find_known(tl, tl->schema.cols[i].name);
+
+        if (k && !k->seen)
+            rc = tl->dest->ops->drop_column(tl->dest, tl->schema.name,
+                                            k->name, err);
+    }
+    return rc;
+}
+
 /* After a complete read: which known fields did no record carry? */
 static int record_gone_fields(struct tload *tl, struct kv_err *err)
 {
-    char **seen = xcalloc(tl->nknown + 1, sizeof(char *));
+    char **seen;
     size_t n = 0;
     int rc;
 
     /* an empty list proves nothing about its fields */
-    if (!tl->stats->records) {
-        free(seen);
+    if (!tl->stats->records)
         return KV_OK;
-    }
+    seen = xcalloc(tl->nknown + 1, sizeof(char *));
     for (size_t i = 0; i < tl->nknown; i++)
         if (tl->known[i].seen)
             seen[n++] = tl->known[i].name;
     rc = ws_columns_set_seen(tl->ws, tl->schema.name, seen, n, err);
     free(seen);
+    if (!rc && tl->replace)
+        rc = drop_unsent_columns(tl, err);
     return rc;
 }
 
