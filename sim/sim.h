@@ -11,6 +11,7 @@
 #include "common/mem.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <jansson.h>
 
 #define SIM_ACTIONS_PER_PAGE 10
@@ -473,7 +474,7 @@ struct sim_args {
 };
 
 /* Parses url ("/v1/...") into rt. */
-void sim_api_route(const char *url, struct sim_route *rt);
+void sim_route_parse(const char *url, struct sim_route *rt);
 /* Answers one authenticated GET; the caller holds the account read lock. */
 void sim_api_serve(const struct sim_render *rd, const struct sim_route *rt,
                    const struct sim_args *args, struct sim_resp *r);
@@ -535,6 +536,7 @@ struct sim_server {
     FILE *log;                  /* --log-requests, or NULL */
     struct MHD_Daemon *mhd;
     int port;
+    atomic_bool stopping;       /* cuts simulated waits short at shutdown */
 };
 
 /* Zeroes s and sets up its locks, default knobs and stats. */
@@ -548,6 +550,8 @@ void sim_server_release(struct sim_server *s);
 int sim_server_start(struct sim_server *s, const char *host, int64_t port,
                      struct kv_err *err);
 void sim_server_stop(struct sim_server *s);
+/* Sleeps ms, or less when the server is stopping. */
+void sim_server_nap(struct sim_server *s, int64_t ms);
 
 /* One request, from MHD's URI callback to its completion callback. */
 struct sim_req {

@@ -204,6 +204,10 @@ void sim_account_advance(struct sim_account *a)
     int64_t t;
 
     a->generation++;
+    /*
+     * NEEDSWORK: a fixture account only counts generations; it could
+     * apply the same edits to its loaded records.
+     */
     if (a->fx)
         return;
     t = sim_generation_time(a->generation);

@@ -53,7 +53,8 @@ static const char *const campaign_names[] = {
 
 static const char *const action_names[] = {
     "Day 0 - Welcome", "Set trial_stage", "Day 3 - SMS tip", "Notify CRM",
-    "", "Wait 2 days", "Relance J+7 — dernière chance", "プッシュ通知: カート",
+    "", "Wait 2 days", "Relance J+7 — dernière chance",
+    "プッシュ通知: カート",
     "Slack #growth alert", "WhatsApp 確認", "Branch: opened email?",
     "Ping \"billing\" service", "🎁 Coupon reminder",
     "Update lifecycle_stage",
@@ -121,7 +122,7 @@ static const char *const languages[] = {"", "", "", "fr", "ja", "de"};
 static const char *const urls[] = {
     "https://crm.acme.example/hooks/cio",
     "https://hooks.internal.example/v2/events?src=cio&x=1",
-    "https://hooks.slack.example/services/T000/B000/XXXX",
+    "https://hooks.slack.example/services/T000/B000/abcd",
 };
 
 static const char *const methods[] = {"get", "post", "put", "delete",

@@ -58,10 +58,13 @@ static int load_json(const char *path, json_t **out, struct kv_err *err)
     json_error_t jerr;
 
     *out = json_load_file(path, 0, &jerr);
-    if (!*out)
-        return kv_err_set(err, KV_EMALFORMED, "cannot load '%s': %s "
-                          "(line %d)", path, jerr.text, jerr.line);
-    return KV_OK;
+    if (*out)
+        return KV_OK;
+    if (jerr.line < 1)
+        return kv_err_set(err, KV_EFAIL, "cannot load '%s': %s", path,
+                          jerr.text);
+    return kv_err_set(err, KV_EMALFORMED, "cannot load '%s': %s (line %d)",
+                      path, jerr.text, jerr.line);
 }
 
 static int add_actions(struct sim_fixtures *fx, int64_t id, const json_t *doc,

@@ -13,6 +13,27 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+void sim_resp_init(struct sim_resp *r)
+{
+    memset(r, 0, sizeof(*r));
+    sbuf_init(&r->body, 0);
+    r->fault = SIM_FAULT_NONE;
+}
+
+void sim_resp_release(struct sim_resp *r)
+{
+    sbuf_release(&r->body);
+}
+
+void sim_resp_error(struct sim_resp *r, int status, const char *msg)
+{
+    r->status = status;
+    sbuf_reset(&r->body);
+    sbuf_addstr(&r->body, "{\"meta\":{\"error\":");
+    sim_json_str(&r->body, msg);
+    sbuf_addstr(&r->body, "}}");
+}
+
 /* A body sent piecewise: cut short (truncate) or trickled (slow). */
 struct stream {
     char *buf;
@@ -245,6 +266,7 @@ void sim_server_init(struct sim_server *s)
     pthread_rwlockattr_t attr;
 
     memset(s, 0, sizeof(*s));
+    atomic_init(&s->stopping, false);
     pthread_mutex_init(&s->lock, NULL);
     /* an advance must not starve behind a stream of page reads */
     pthread_rwlockattr_init(&attr);
@@ -296,8 +318,18 @@ int sim_server_start(struct sim_server *s, const char *host, int64_t port,
 
 void sim_server_stop(struct sim_server *s)
 {
+    atomic_store(&s->stopping, true);
     /* waits for every connection thread; MHD closes the listener */
     if (s->mhd)
         MHD_stop_daemon(s->mhd);
     s->mhd = NULL;
+}
+
+void sim_server_nap(struct sim_server *s, int64_t ms)
+{
+    /* in slices, so that --latency-ms 600000 cannot hold up a SIGTERM */
+    while (ms > 0 && !atomic_load(&s->stopping)) {
+        kv_sleep_ms(ms < 50 ? ms : 50);
+        ms -= 50;
+    }
 }

@@ -146,7 +146,7 @@ int sim_v1_handle(struct sim_server *s, struct MHD_Connection *c,
     int status;
     int ret = MHD_NO;
 
-    sim_api_route(url, &rt);
+    sim_route_parse(url, &rt);
     sim_resp_init(&r);
     rq->v1 = true;
     f = admit(s, &rt, auth, &k, &r);
@@ -157,7 +157,7 @@ int sim_v1_handle(struct sim_server *s, struct MHD_Connection *c,
     if (r.fault == SIM_FAULT_BADJSON)
         spoil(&r);
     /* in this request's own thread: others go on meanwhile */
-    kv_sleep_ms(k.latency_ms);
+    sim_server_nap(s, k.latency_ms);
     status = f == SIM_FAULT_DROP ? 0 : r.status;
     count_status(s, status);
     /* log the fault that shaped the answer: body faults only touch 200s */

@@ -26,6 +26,7 @@ int cmd_status(int argc, char **argv);
 int cmd_history(int argc, char **argv);
 int cmd_query(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_mcp(int argc, char **argv);
 int cmd_forget(int argc, char **argv);
 int cmd_disconnect(int argc, char **argv);
 

@@ -28,6 +28,7 @@ static const struct command commands[] = {
     {"forget", cmd_forget, "delete single records (privacy requests)"},
     {"disconnect", cmd_disconnect, "delete the connector and all it synced"},
     {"demo", cmd_demo, "sync a simulated account into a demo workspace"},
+    {"mcp", cmd_mcp, "serve the dataset to AI assistants (MCP)"},
 };
 
 static void usage(FILE *out)
