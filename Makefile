@@ -41,27 +41,33 @@ all: $(PROGRAMS) $(UNIT_BIN)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(CFLAGS) -MMD -MP -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS_ALL) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/libkaivo.a: $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	@echo "  AR      $@"
+	@ar rcs $@ $^
 
 $(BUILD)/kaivo: $(BUILD)/obj/src/cli/main.o $(BUILD)/libkaivo.a
-	$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LINK    $@"
+	@$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The simulator shares only the common layer with the product.
 $(BUILD)/kaivo-cio-sim: $(SIM_OBJ) $(COMMON_OBJ)
-	$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpthread
+	@echo "  LINK    $@"
+	@$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpthread
 
 # The fake BigQuery links the product's library: it verifies JWTs with the
 # same OpenSSL helpers and shares the common layer.
 $(BUILD)/kaivo-fake-bq: $(FAKEBQ_OBJ) $(BUILD)/libkaivo.a
-	$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpthread
+	@echo "  LINK    $@"
+	@$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpthread
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(HARNESS_OBJ) $(BUILD)/libkaivo.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpthread
+	@echo "  LINK    $@"
+	@$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpthread
 
 # The test command: both builds, one summary line.
 test:
