@@ -8,15 +8,29 @@
 #include "dest/dest.h"
 #include "sync/connector.h"
 
+static const char *bq_project, *bq_dataset, *bq_location, *bq_creds;
+static const char *bq_api_url;
+
 static const struct opts_spec specs[] = {
+    {"project", 0, OPTS_STRING, &bq_project, "P", "bigquery: the project"},
+    {"dataset", 0, OPTS_STRING, &bq_dataset, "NAME",
+     "bigquery: the dataset (default customerio)"},
+    {"location", 0, OPTS_STRING, &bq_location, "L",
+     "bigquery: the dataset's location (default US)"},
+    {"credentials", 0, OPTS_STRING, &bq_creds, "F",
+     "bigquery: service-account key file"},
+    {"api-url", 0, OPTS_STRING, &bq_api_url, "URL",
+     "bigquery: API base URL (tests, proxies)"},
     {NULL, 0, OPTS_FLAG, NULL, NULL, NULL},
 };
 
 static const struct opts_command destination_cmd = {
-    "kaivo destination sqlite [PATH]",
+    "kaivo destination sqlite [PATH] | bigquery --project P "
+    "[--dataset D] [--location L] --credentials F [--api-url URL]",
     "Chooses the warehouse.  sqlite (the default) writes one SQLite file,\n"
-    "WORKSPACE/warehouse/customerio.sqlite unless PATH is given.  postgres\n"
-    "and bigquery are not in this build yet.",
+    "WORKSPACE/warehouse/customerio.sqlite unless PATH is given.  bigquery\n"
+    "writes a BigQuery dataset, created when missing; without\n"
+    "--credentials, GOOGLE_APPLICATION_CREDENTIALS is used.",
     specs, 1, 2,
 };
 
@@ -57,6 +71,47 @@ static int set_sqlite(const char *path, struct kv_err *err)
     return rc;
 }
 
+static int set_config(struct ws *ws, const char *key, const char *v,
+                      struct kv_err *err)
+{
+    return v ? ws_config_set(ws, key, v, err) : ws_config_unset(ws, key,
+                                                                err);
+}
+
+static int set_bigquery(struct kv_err *err)
+{
+    struct ws *ws = NULL;
+    struct dest *d = NULL;
+    char *creds = bq_creds ? absolute(bq_creds) : NULL;
+    int rc = cli_open_ws(&ws, err);
+
+    if (!rc && !bq_project)
+        rc = kv_err_set(err, KV_EUSAGE, "bigquery needs --project");
+    if (!rc)
+        rc = ws_config_set(ws, "destination.type", "bigquery", err);
+    if (!rc)
+        rc = set_config(ws, "destination.project", bq_project, err);
+    if (!rc)
+        rc = set_config(ws, "destination.dataset", bq_dataset, err);
+    if (!rc)
+        rc = set_config(ws, "destination.location", bq_location, err);
+    if (!rc)
+        rc = set_config(ws, "destination.credentials", creds, err);
+    if (!rc)
+        rc = set_config(ws, "destination.api_url", bq_api_url, err);
+    if (!rc)
+        rc = connector_open_dest(ws, &d, err);
+    if (!rc)
+        rc = d->ops->check(d, err);
+    if (!rc)
+        printf("destination: bigquery %s.%s\n", bq_project,
+               bq_dataset ? bq_dataset : "customerio");
+    dest_close(d);
+    free(creds);
+    ws_free(ws);
+    return rc;
+}
+
 int cmd_destination(int argc, char **argv)
 {
     struct kv_err err;
@@ -69,7 +124,9 @@ int cmd_destination(int argc, char **argv)
     kv_err_clear(&err);
     if (!strcmp(pos[0], "sqlite"))
         status = set_sqlite(npos > 1 ? pos[1] : NULL, &err);
-    else if (!strcmp(pos[0], "postgres") || !strcmp(pos[0], "bigquery"))
+    else if (!strcmp(pos[0], "bigquery"))
+        status = set_bigquery(&err);
+    else if (!strcmp(pos[0], "postgres"))
         status = kv_err_set(&err, KV_EUSAGE, "destination '%s' is not "
                             "available in this build yet", pos[0]);
     else

@@ -98,6 +98,25 @@ static json_t *last_run_json(struct ws *ws)
     return o;
 }
 
+static json_t *dest_json(struct ws *ws, const char *path)
+{
+    char *type = ws_config_get(ws, "destination.type");
+    char *project = ws_config_get(ws, "destination.project");
+    char *dataset = ws_config_get(ws, "destination.dataset");
+    json_t *o;
+
+    if (type && !strcmp(type, "bigquery"))
+        o = json_pack("{s:s, s:s, s:s}", "type", "bigquery", "project",
+                      project ? project : "", "dataset",
+                      dataset ? dataset : "customerio");
+    else
+        o = json_pack("{s:s, s:s}", "type", "sqlite", "path", path);
+    free(type);
+    free(project);
+    free(dataset);
+    return o;
+}
+
 static json_t *status_json(struct ws *ws)
 {
     struct dest *d = NULL;
@@ -110,8 +129,7 @@ static json_t *status_json(struct ws *ws)
         d = NULL;
     json_object_set_new(o, "workspace", json_string(ws->dir));
     json_object_set_new(o, "source", source_json(ws));
-    json_object_set_new(o, "destination", json_pack("{s:s, s:s}", "type",
-                        "sqlite", "path", path));
+    json_object_set_new(o, "destination", dest_json(ws, path));
     json_object_set_new(o, "sync_running", running ? json_string(who)
                         : json_false());
     json_object_set_new(o, "last_run", last_run_json(ws));
@@ -132,14 +150,18 @@ static void print_status(json_t *st)
 {
     json_t *src = json_object_get(st, "source");
     json_t *run = json_object_get(st, "last_run");
+    json_t *dst = json_object_get(st, "destination");
     json_t *t;
     size_t i;
 
     printf("workspace    %s\n", str(st, "workspace", ""));
     printf("source       %s\n", json_is_true(json_object_get(src,
            "connected")) ? str(src, "base_url", "") : "not connected");
-    printf("destination  sqlite %s\n",
-           str(json_object_get(st, "destination"), "path", ""));
+    if (!strcmp(str(dst, "type", ""), "bigquery"))
+        printf("destination  bigquery %s.%s\n", str(dst, "project", ""),
+               str(dst, "dataset", ""));
+    else
+        printf("destination  sqlite %s\n", str(dst, "path", ""));
     printf("sync         %s\n", json_is_string(json_object_get(st,
            "sync_running")) ? str(st, "sync_running", "") : "not running");
     if (json_is_object(run))

@@ -6,6 +6,7 @@
 #include "common/log.h"
 #include "common/mem.h"
 #include "common/util.h"
+#include "dest/bq.h"
 #include "dest/sqlw.h"
 
 #define DEFAULT_WAREHOUSE "warehouse/customerio.sqlite"
@@ -86,24 +87,56 @@ char *connector_dest_path(struct ws *ws)
     return path ? path : ws_path(ws, DEFAULT_WAREHOUSE);
 }
 
+/* Kaivo created the dataset: disconnect may delete it. */
+static void note_created(void *ctx)
+{
+    ws_config_set(ctx, "destination.dataset_created", "1", NULL);
+}
+
+static int open_bigquery(struct ws *ws, struct dest **out,
+                         struct kv_err *err)
+{
+    struct bq_config cfg = {0};
+    char *v[5];
+    static const char *const keys[] = {
+        "destination.project", "destination.dataset",
+        "destination.location", "destination.credentials",
+        "destination.api_url",
+    };
+    int rc;
+
+    for (size_t i = 0; i < KV_ARRAY_LEN(keys); i++)
+        v[i] = ws_config_get(ws, keys[i]);
+    cfg.project = v[0];
+    cfg.dataset = v[1];
+    cfg.location = v[2];
+    cfg.credentials = v[3];
+    cfg.api_url = v[4];
+    cfg.on_created = note_created;
+    cfg.ctx = ws;
+    rc = bq_open(&cfg, out, err);
+    for (size_t i = 0; i < KV_ARRAY_LEN(keys); i++)
+        free(v[i]);
+    return rc;
+}
+
 int connector_open_dest(struct ws *ws, struct dest **out, struct kv_err *err)
 {
     char *type = ws_config_get(ws, "destination.type");
     char *path = NULL;
-    bool created;
     int rc;
 
+    if (type && !strcmp(type, "bigquery")) {
+        rc = open_bigquery(ws, out, err);
+        goto out;
+    }
     if (type && strcmp(type, "sqlite")) {
         rc = kv_err_set(err, KV_EUSAGE, "destination '%s' is not supported "
                         "by this build", type);
         goto out;
     }
     path = connector_dest_path(ws);
-    /* disconnect deletes the file only when Kaivo made it */
-    created = !kv_file_exists(path);
     rc = sqlw_open(path, out, err);
-    if (!rc && created)
-        rc = ws_config_set(ws, "destination.created", "1", err);
 out:
     free(type);
     free(path);
