@@ -23,7 +23,7 @@ static struct tload_known *find_known(const struct tload *tl,
 }
 
 static void add_known(struct tload *tl, const char *name,
-                      enum table_type type, bool selected)
+                      enum table_type type, bool selected, bool seen_before)
 {
     struct tload_known *k;
 
@@ -33,6 +33,7 @@ static void add_known(struct tload *tl, const char *name,
     k->type = type;
     k->selected = selected;
     k->seen = false;
+    k->seen_before = seen_before;
     qsort(tl->known, tl->nknown, sizeof(*tl->known), cmp_known);
 }
 
@@ -45,7 +46,8 @@ static int load_known_columns(struct tload *tl, struct kv_err *err)
     if (rc)
         return rc;
     for (int i = 0; i < n; i++)
-        add_known(tl, cols[i].name, cols[i].type, cols[i].selected);
+        add_known(tl, cols[i].name, cols[i].type, cols[i].selected,
+                  cols[i].seen);
     ws_columns_free(cols, n);
     return KV_OK;
 }
@@ -100,7 +102,7 @@ static int note_fields(struct tload *tl, json_t *rec, struct kv_err *err)
         if (rc)
             return rc;
         if (!k && typed) {
-            add_known(tl, name, type, false);
+            add_known(tl, name, type, false, false);
             tl->stats->new_fields++;
             k = find_known(tl, name);
         }
@@ -308,8 +310,10 @@ static void tload_release(struct tload *tl)
 }
 
 /*
- * A full refresh matches Customer.io: a selected column no record carried
- * this time leaves the table now (it holds only NULLs), not a sync later.
+ * A full refresh matches Customer.io: a selected column that earlier
+ * records carried and none carried this time leaves the table now (it holds
+ * only NULLs), not a sync later.  A catalog column never sent stays, so the
+ * table's shape does not flicker with the account's content.
  */
 static int drop_unsent_columns(struct tload *tl, struct kv_err *err)
 {
@@ -318,7 +322,7 @@ static int drop_unsent_columns(struct tload *tl, struct kv_err *err)
     for (int i = tl->schema.nkey; !rc && i < tl->schema.ncols; i++) {
         struct tload_known *k = find_known(tl, tl->schema.cols[i].name);
 
-        if (k && !k->seen)
+        if (k && k->seen_before && !k->seen)
             rc = tl->dest->ops->drop_column(tl->dest, tl->schema.name,
                                             k->name, err);
     }

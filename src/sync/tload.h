@@ -44,6 +44,7 @@ struct tload_known {
     enum table_type type;
     bool selected;
     bool seen;  /* present in a record of this load */
+    bool seen_before; /* present in a record of an earlier load */
 };
 
 struct tload {

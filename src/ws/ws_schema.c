@@ -3,8 +3,8 @@
  *   config    key/value settings (source URL, region, destination, rate)
  *   tables    per table: selected, mode, last sync
  *   columns   per column: type, whether it is selected, whether it is
- *             stored as a keyed hash, and whether Customer.io stopped
- *             sending it (gone)
+ *             stored as a keyed hash, whether Customer.io ever sent it
+ *             (seen) and whether it stopped sending it (gone)
  *   records   per synced record: the hash of what the warehouse holds,
  *             for exact change detection
  *   records_stage  hashes of a full refresh in progress
@@ -25,6 +25,7 @@ static const char schema_v1[] =
     "CREATE TABLE columns(tbl TEXT NOT NULL, name TEXT NOT NULL,"
     "  type TEXT NOT NULL, state TEXT NOT NULL, position INTEGER NOT NULL,"
     "  hashed INTEGER NOT NULL DEFAULT 0, gone INTEGER NOT NULL DEFAULT 0,"
+    "  seen INTEGER NOT NULL DEFAULT 0,"
     "  PRIMARY KEY(tbl, name));"
     "CREATE TABLE forgotten(tbl TEXT NOT NULL, key TEXT NOT NULL,"
     "  at INTEGER NOT NULL, PRIMARY KEY(tbl, key)) WITHOUT ROWID;"

@@ -210,9 +210,9 @@ int ws_schema_load(struct ws *ws, const char *table, bool include_gone,
 int ws_columns_list(struct ws *ws, const char *table,
                     struct ws_column **out, int *n, struct kv_err *err)
 {
-    sqlite3_stmt *st = ws_stmt(ws, "SELECT name, type, state, hashed, gone "
-                               "FROM columns WHERE tbl=? ORDER BY position",
-                               err);
+    sqlite3_stmt *st = ws_stmt(ws, "SELECT name, type, state, hashed, gone, "
+                               "seen FROM columns WHERE tbl=? ORDER BY "
+                               "position", err);
     struct ws_column *cols = NULL;
     int count = 0;
 
@@ -232,6 +232,7 @@ int ws_columns_list(struct ws *ws, const char *table,
                               "selected");
         c->hashed = sqlite3_column_int(st, 3) != 0;
         c->gone = sqlite3_column_int(st, 4) != 0;
+        c->seen = sqlite3_column_int(st, 5) != 0;
         snprintf(c->state, sizeof(c->state), "%s", c->gone ? "gone" :
                  c->selected ? "selected" : "available");
     }
@@ -336,8 +337,8 @@ int ws_column_set_type(struct ws *ws, const char *table, const char *name,
 static int mark_seen(struct ws *ws, const char *table, const char *name,
                      struct kv_err *err)
 {
-    sqlite3_stmt *st = ws_stmt(ws, "UPDATE columns SET gone=0 WHERE tbl=? "
-                               "AND name=?", err);
+    sqlite3_stmt *st = ws_stmt(ws, "UPDATE columns SET gone=0, seen=1 "
+                               "WHERE tbl=? AND name=?", err);
 
     if (!st)
         return KV_EFAIL;
@@ -353,8 +354,10 @@ int ws_columns_set_seen(struct ws *ws, const char *table,
     sqlite3_stmt *st;
     int rc = ws_begin(ws, err);
 
-    st = rc ? NULL : ws_stmt(ws, "UPDATE columns SET gone=1 WHERE tbl=?",
-                             err);
+    /* only a field sent before can stop being sent: the catalog's columns
+     * that no record ever carried stay as they are */
+    st = rc ? NULL : ws_stmt(ws, "UPDATE columns SET gone=1 WHERE tbl=? "
+                             "AND seen=1", err);
     if (!rc && !st)
         rc = KV_EFAIL;
     if (!rc) {

@@ -23,6 +23,7 @@ struct ws_column {
     bool selected; /* the user's choice */
     bool hashed;   /* stored as a keyed hash */
     bool gone;     /* absent from every record of the last complete read */
+    bool seen;     /* some record ever carried it */
     char state[16]; /* "gone", else "selected" or "available" */
 };
 
@@ -74,8 +75,9 @@ int ws_column_set_type(struct ws *ws, const char *table, const char *name,
                        enum table_type type, struct kv_err *err);
 
 /*
- * After a complete read of table: the columns named in seen are present,
- * every other one is gone (key columns never are).
+ * After a complete read of table: the columns named in seen are present;
+ * every other one that an earlier read saw is gone (key columns never
+ * are).
  */
 int ws_columns_set_seen(struct ws *ws, const char *table,
                         char *const *seen, size_t n, struct kv_err *err);
