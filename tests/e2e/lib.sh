@@ -26,6 +26,12 @@ e2e_cleanup() {
 trap e2e_cleanup EXIT
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
+# ok MESSAGE CMD...: runs CMD quietly; on failure shows its output, fails.
+ok() {
+    local m=$1
+    shift
+    "$@" >"$T/ok.out" 2>&1 || { cat "$T/ok.out" >&2; fail "$m"; }
+}
 note() { echo "-- $*" >&2; }
 
 # sim_start [ARGS...]: starts a simulator; sets SIM_PID, SIM_URL.

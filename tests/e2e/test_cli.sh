@@ -32,7 +32,7 @@ kv query "DELETE FROM campaigns" >/dev/null 2>"$T/err"; assert_eq $? 2 "a writin
 kv query "SELECT 1; DROP TABLE campaigns" >/dev/null 2>&1; assert_eq $? 2 "two statements"
 kv destination bigquery >/dev/null 2>&1; assert_eq $? 2 "a destination not in this build"
 set -e
-kv sync newsletters >/dev/null 2>&1 || fail "sync of one table"
+ok "sync of one table" kv sync newsletters
 assert_eq "$(q 'SELECT count(*) FROM newsletters')" 3 "one table synced"
 kv tables --json | py "import json,sys; t={x['name']:x for x in json.load(sys.stdin)}; assert t['newsletters']['rows']==3 and t['campaigns']['rows'] is None, t"
 kv sync >/dev/null 2>&1

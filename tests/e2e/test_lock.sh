@@ -18,4 +18,4 @@ grep -q "another sync is running" "$T/err2" || fail "message: $(cat "$T/err2")"
 grep -q "pid $first" "$T/err2" || fail "message does not name the first sync's pid: $(cat "$T/err2")"
 kv status | grep -q "pid $first" || fail "status does not show the running sync"
 wait "$first" || { cat "$T/err1"; fail "first sync failed"; }
-kv sync >/dev/null 2>&1 || fail "sync after the first ended"
+ok "sync after the first ended" kv sync

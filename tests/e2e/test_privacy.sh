@@ -4,7 +4,7 @@
 source "$(dirname "$0")/lib.sh"
 sim_start --campaigns 10 --newsletters 30 --seed 31
 ws_connect
-kv sync >/dev/null 2>&1 || fail "first sync"
+ok "first sync" kv sync
 
 # forget
 n_before=$(q 'SELECT count(*) FROM newsletters')
@@ -15,7 +15,7 @@ grep -q "removed 1 of 2 records from newsletters" "$T/out" || fail "forget count
 kv forget campaigns_actions "$akey" >/dev/null
 assert_eq "$(q "SELECT count(*) FROM newsletters WHERE id = $nid")" 0 "forgotten newsletter"
 assert_eq "$(q "SELECT count(*) FROM campaigns_actions WHERE campaign_id || ':' || id = '$akey'")" 0 "forgotten action"
-kv sync --full-refresh >/dev/null 2>&1 || fail "sync after forget"
+ok "sync after forget" kv sync --full-refresh
 assert_eq "$(q "SELECT count(*) FROM newsletters")" "$((n_before - 1))" "a later sync does not bring it back"
 assert_eq "$(q "SELECT count(*) FROM campaigns_actions WHERE campaign_id || ':' || id = '$akey'")" 0 "nor the action"
 set +e
@@ -28,7 +28,7 @@ raw=$(q "SELECT subject FROM campaigns_actions WHERE subject <> '' ORDER BY leng
 [ -n "$raw" ] || fail "no subject to hash"
 kv columns campaigns_actions hash subject >/dev/null
 assert_eq "$(wh "SELECT count(*) FROM pragma_table_info('campaigns_actions') WHERE name = 'subject'")" 0 "raw values removed at once"
-kv sync >/dev/null 2>&1 || fail "sync after hash"
+ok "sync after hash" kv sync
 assert_eq "$(q "SELECT count(*) FROM campaigns_actions WHERE subject IS NOT NULL AND (length(subject) <> 64 OR subject GLOB '*[^0-9a-f]*')")" 0 "hashes are hex SHA-256"
 [ "$(q "SELECT count(*) FROM campaigns_actions WHERE subject IS NOT NULL")" -gt 0 ] || fail "no hashed values"
 kv columns campaigns_actions --json | py "import json,sys; c={x['name']:x for x in json.load(sys.stdin)}; assert c['subject']['hashed'], c['subject']"
@@ -52,6 +52,6 @@ kv status --json | py "import json,sys; s=json.load(sys.stdin); assert not s['so
 ws_connect "$T/ws2"
 sqlite3 "$T/mine.sqlite" "CREATE TABLE keep_me(x); INSERT INTO keep_me VALUES (1);"
 "$KAIVO" -w "$T/ws2" destination sqlite "$T/mine.sqlite" >/dev/null
-"$KAIVO" -w "$T/ws2" sync >/dev/null 2>&1 || fail "sync into an existing file"
+ok "sync into an existing file" "$KAIVO" -w "$T/ws2" sync
 "$KAIVO" -w "$T/ws2" disconnect --yes >/dev/null
 assert_eq "$(sqlite3 "$T/mine.sqlite" "SELECT group_concat(name) FROM sqlite_master WHERE type = 'table'")" keep_me "only the connector's tables removed"

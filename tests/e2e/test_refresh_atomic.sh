@@ -2,7 +2,7 @@
 source "$(dirname "$0")/lib.sh"
 sim_start --campaigns 20 --newsletters 10 --seed 4
 ws_connect
-kv sync >/dev/null 2>&1 || fail "first sync"
+ok "first sync" kv sync
 before=$(q "SELECT count(*), group_concat(id) FROM (SELECT id FROM campaigns_actions ORDER BY 1)")
 [ "$(q 'SELECT count(*) FROM campaigns_actions')" -gt 20 ] || fail "too few actions to test"
 # every request fails from now on; the refresh must give up cleanly
@@ -16,4 +16,4 @@ assert_eq "$(q "SELECT count(*), group_concat(id) FROM (SELECT id FROM campaigns
 assert_eq "$(q 'SELECT count(*) FROM campaigns')" 20 "previous campaigns kept"
 assert_eq "$(wh "SELECT count(*) FROM sqlite_master WHERE name LIKE '%stage%'")" 0 "no staging table left"
 sim_ctl config "fault=500:0" >/dev/null
-kv sync --full-refresh >/dev/null 2>&1 || fail "refresh after the faults end"
+ok "refresh after the faults end" kv sync --full-refresh

@@ -34,7 +34,7 @@ mk "$T/f1" 1
 mk "$T/f2" 2
 sim_start --fixtures "$T/f1"
 ws_connect
-kv sync >/dev/null 2>&1 || fail "first sync"
+ok "first sync" kv sync
 kv columns campaigns --json >"$T/c.json"
 py "
 import json
@@ -45,7 +45,7 @@ assert c['flag']['type'] == 'BOOL', c['flag']
 assert c['timezone']['state'] == 'selected', c['timezone']
 "
 kv columns campaigns add num mixed >/dev/null
-kv sync >/dev/null 2>&1 || fail "sync with added columns"
+ok "sync with added columns" kv sync
 assert_eq "$(q "SELECT id, num, mixed FROM campaigns ORDER BY id")" "$(printf '1,1.0,1\n2,2.5,"""x"""')" "added columns, typed"
 
 # the account changes: timezone is no longer sent, a newsletter field
@@ -77,6 +77,6 @@ printf '{"newsletters": [{"id": 1, "name": "n1", "updated": 1700000000}]}' >"$T/
 sim_stop
 sim_start --fixtures "$T/f2"
 sqlite3 "$WS/.kaivo/state.db" "UPDATE config SET value='$SIM_URL/v1' WHERE key='source.base_url'"
-kv sync >/dev/null 2>&1 || fail "third sync"
+ok "third sync" kv sync
 assert_eq "$(wh "SELECT count(*) FROM pragma_table_info('newsletters') WHERE name = 'subscription_topic_id'")" 1 "incremental keeps a gone column"
 assert_eq "$(q "SELECT id, subscription_topic_id FROM newsletters ORDER BY id")" "$(printf '1,\n2,\n3,')" "gone column NULL in new rows, deleted records kept"

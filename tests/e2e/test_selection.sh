@@ -3,7 +3,7 @@
 source "$(dirname "$0")/lib.sh"
 sim_start --campaigns 12 --newsletters 40 --seed 21
 ws_connect
-kv sync >/dev/null 2>&1 || fail "first sync"
+ok "first sync" kv sync
 
 kv tables deselect newsletters >/dev/null
 kv sync --json >"$T/out" 2>/dev/null || fail "sync without newsletters"
@@ -20,7 +20,7 @@ grep -q "not selected" "$T/err" || fail "message: $(cat "$T/err")"
 kv tables deselect newsletters --purge >/dev/null
 assert_eq "$(wh "SELECT count(*) FROM sqlite_master WHERE name = 'newsletters'")" 0 "--purge deletes the table"
 kv tables select newsletters >/dev/null
-kv sync >/dev/null 2>&1 || fail "sync after select"
+ok "sync after select" kv sync
 assert_eq "$(q 'SELECT count(*) FROM newsletters')" 40 "a reselected table syncs whole"
 
 # mode: the incremental actions table becomes a full refresh
@@ -28,7 +28,7 @@ sim_ctl advance >/dev/null
 sim_get dump >"$T/dump.json"
 kv tables mode campaigns_actions full-refresh >/dev/null
 kv tables --json | py "import json,sys; t={x['name']:x for x in json.load(sys.stdin)}; assert t['campaigns_actions']['mode']=='full-refresh', t"
-kv sync >/dev/null 2>&1 || fail "sync in full-refresh mode"
+ok "sync in full-refresh mode" kv sync
 py "
 import json, sqlite3
 d = json.load(open('$T/dump.json'))

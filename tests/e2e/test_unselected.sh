@@ -4,7 +4,7 @@
 source "$(dirname "$0")/lib.sh"
 sim_start --campaigns 6 --newsletters 20 --seed 8
 ws_connect
-kv sync >/dev/null 2>&1 || fail "first sync"
+ok "first sync" kv sync
 sim_ctl config "add_field=planted" >/dev/null
 kv -v sync --json >"$T/out" 2>"$T/err" || { cat "$T/err"; fail "sync"; }
 kv history --json >>"$T/out"
