@@ -10,6 +10,9 @@
 
 #include <jansson.h>
 
+#define CHECK_ATTEMPTS 3
+#define CHECK_MAX_WAIT_MS 5000
+
 static bool as_json;
 
 static const struct opts_spec specs[] = {
@@ -31,6 +34,9 @@ static int check_source(struct ws *ws, struct kv_err *err)
     struct cio_client *c = NULL;
     int rc = connector_source_load(ws, &src, err);
 
+    /* a check answers in seconds: a few quick retries, not a sync's patience */
+    src.cfg.max_attempts = CHECK_ATTEMPTS;
+    src.cfg.max_wait_ms = CHECK_MAX_WAIT_MS;
     if (!rc)
         rc = cio_client_new(&src.cfg, &c, err);
     if (!rc)

@@ -100,6 +100,9 @@ static int check_key(const char *url, const char *key, double max_rate,
     int rc;
 
     cio_config_defaults(&cfg);
+    /* one call that answers in seconds: a few quick retries at most */
+    cfg.max_attempts = 3;
+    cfg.max_wait_ms = 5000;
     cfg.base_url = url;
     cfg.api_key = key;
     if (max_rate > 0)
