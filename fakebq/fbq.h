@@ -35,6 +35,9 @@ struct fbq_server {
     char *project;        /* the only project served */
     char *trust_pem;      /* public key/cert of the test service account */
     char *client_email;   /* iss the token endpoint accepts, or NULL */
+    json_t *user;         /* authorized_user file the refresh grant must
+                             match (client_id, client_secret,
+                             refresh_token), or NULL: any */
     json_t *discovery;    /* Google's discovery document */
     int token_ttl;        /* seconds */
     int pending_polls;    /* jobs.get answers before DONE */

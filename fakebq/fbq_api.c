@@ -531,6 +531,7 @@ static void table_patch(struct fbq_server *s, struct fbq_req *rq,
     meta = fbq_table_meta(s, ds, t);
     fbq_reply(r, 200, table_json(s, ds, t, meta));
 out:
+    json_decref(meta);
     json_decref(c);
     json_decref(b);
 }
@@ -558,6 +559,63 @@ static void table_route(struct fbq_server *s, struct fbq_req *rq,
     json_decref(meta);
 }
 
+static json_t *list_entry(struct fbq_server *s, const char *ds,
+                          const char *t, int64_t created)
+{
+    json_t *e = json_pack("{s:s, s:{s:s, s:s, s:s}, s:s}", "kind",
+                          "bigquery#table", "tableReference", "projectId",
+                          s->project, "datasetId", ds, "tableId", t, "type",
+                          "TABLE");
+
+    json_object_set_new(e, "id", json_sprintf("%s:%s.%s", s->project, ds,
+                                              t));
+    json_object_set_new(e, "creationTime", json_sprintf("%" PRId64,
+                                                        created));
+    return e;
+}
+
+/*
+ * tables.list: pages of maxResults (default 50, as BigQuery) by table id;
+ * the page token is the last id of the page.  Expired tables are left out.
+ */
+static void table_list(struct fbq_server *s, struct fbq_req *rq,
+                       const char *ds, struct fbq_resp *r)
+{
+    const char *mr = fbq_arg(rq, "maxResults");
+    const char *after = fbq_arg(rq, "pageToken");
+    int max = mr && atoi(mr) > 0 ? atoi(mr) : 50;
+    json_t *list = json_array();
+    json_t *j = json_pack("{s:s}", "kind", "bigquery#tableList");
+    sqlite3_stmt *st = NULL;
+    int n = 0;
+
+    sqlite3_prepare_v2(s->db, "SELECT id, created FROM _tables WHERE ds = ?1"
+                       " AND (expires = 0 OR expires > ?2) AND id > ?3 "
+                       "ORDER BY id", -1, &st, NULL);
+    sqlite3_bind_text(st, 1, ds, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, fbq_now_ms());
+    sqlite3_bind_text(st, 3, after ? after : "", -1, SQLITE_STATIC);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *t = (const char *)sqlite3_column_text(st, 0);
+
+        if (n++ == max) {
+            json_object_set_new(j, "nextPageToken", json_string(
+                json_string_value(json_object_get(json_object_get(
+                    json_array_get(list, (size_t)max - 1),
+                    "tableReference"), "tableId"))));
+            break;
+        }
+        json_array_append_new(list, list_entry(s, ds, t,
+                              sqlite3_column_int64(st, 1)));
+    }
+    sqlite3_finalize(st);
+    fbq_count(s, "table_lists", 1);
+    if (json_array_size(list))
+        json_object_set(j, "tables", list);
+    json_decref(list);
+    fbq_reply(r, 200, j);
+}
+
 void fbq_api(struct fbq_server *s, struct fbq_req *rq, const char *rest,
              struct fbq_resp *r)
 {
@@ -582,6 +640,8 @@ void fbq_api(struct fbq_server *s, struct fbq_req *rq, const char *rest,
         dataset_delete(s, rq, ds, r);
     else if (n == 2 && !strcmp(rq->method, "POST"))
         table_insert(s, rq, ds, r);
+    else if (n == 2 && !strcmp(rq->method, "GET"))
+        table_list(s, rq, ds, r);
     else if (n == 3)
         table_route(s, rq, ds, t, r);
     else

@@ -125,6 +125,15 @@ static void jwt_grant(struct fbq_server *s, struct fbq_req *rq,
     json_decref(c);
 }
 
+/* True when no user file is trusted, or its field equals v. */
+static bool user_field_is(struct fbq_server *s, const char *name,
+                          const char *v)
+{
+    const char *want = json_string_value(json_object_get(s->user, name));
+
+    return !s->user || (want && !strcmp(want, v));
+}
+
 static void refresh_grant(struct fbq_server *s, struct fbq_req *rq,
                           struct fbq_resp *r)
 {
@@ -133,10 +142,15 @@ static void refresh_grant(struct fbq_server *s, struct fbq_req *rq,
     char *secret = form_get(body, "client_secret");
     char *rt = form_get(body, "refresh_token");
 
+    fbq_count(s, "refresh_grants", 1);
     if (!id || !secret || !rt || !*id || !*secret || !*rt)
         oauth_error(r, 400, "invalid_request", "Missing required "
                     "parameter.");
-    else if (!strcmp(rt, "revoked"))
+    else if (!user_field_is(s, "client_id", id) ||
+             !user_field_is(s, "client_secret", secret))
+        oauth_error(r, 401, "invalid_client", "Unauthorized");
+    else if (!strcmp(rt, "revoked") || !user_field_is(s, "refresh_token",
+                                                      rt))
         oauth_error(r, 400, "invalid_grant", "Token has been expired or "
                     "revoked.");
     else

@@ -98,6 +98,44 @@ static void list_tables(struct fbq_server *s, struct fbq_req *rq,
     fbq_reply(r, 200, json_pack("{s:o, s:o}", "tables", a, "datasets", dss));
 }
 
+/* GET /_fake/schema?dataset=&table=: the stored fields, or 404. */
+static void table_schema(struct fbq_server *s, struct fbq_req *rq,
+                         struct fbq_resp *r)
+{
+    const char *ds = fbq_arg(rq, "dataset");
+    const char *t = fbq_arg(rq, "table");
+    json_t *meta = ds && t ? fbq_table_meta(s, ds, t) : NULL;
+
+    if (!meta) {
+        fbq_error(r, 404, "notFound", "no table %s.%s", ds ? ds : "",
+                  t ? t : "");
+        return;
+    }
+    fbq_reply(r, 200, json_incref(json_object_get(meta, "fields")));
+    json_decref(meta);
+}
+
+/* POST /_fake/dataset?id=&location=: a dataset someone else made. */
+static void make_dataset(struct fbq_server *s, struct fbq_req *rq,
+                         struct fbq_resp *r)
+{
+    const char *id = fbq_arg(rq, "id");
+    const char *loc = fbq_arg(rq, "location");
+    char old[64];
+    char *sql;
+
+    if (!id || !*id || strchr(id, '"') || fbq_dataset_location(s, id, old)) {
+        fbq_error(r, 400, "invalid", "no id, or the dataset exists");
+        return;
+    }
+    sql = sqlite3_mprintf("INSERT INTO _datasets VALUES (%Q, %Q, %lld); "
+                          "ATTACH ':memory:' AS \"%w\"", id,
+                          loc ? loc : "US", (long long)fbq_now_ms(), id);
+    sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+    sqlite3_free(sql);
+    fbq_reply(r, 200, json_pack("{s:b}", "ok", 1));
+}
+
 void fbq_ctl(struct fbq_server *s, struct fbq_req *rq, struct fbq_resp *r)
 {
     const char *v = rq->url + 7;
@@ -124,6 +162,10 @@ void fbq_ctl(struct fbq_server *s, struct fbq_req *rq, struct fbq_resp *r)
         dump_table(s, rq, r);
     else if (!strcmp(v, "tables"))
         list_tables(s, rq, r);
+    else if (!strcmp(v, "schema"))
+        table_schema(s, rq, r);
+    else if (!strcmp(v, "dataset"))
+        make_dataset(s, rq, r);
     else
         fbq_error(r, 404, "notFound", "no such control %s", v);
 }

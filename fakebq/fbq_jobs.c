@@ -211,15 +211,14 @@ static json_t *lookup(struct fbq_server *s, struct fbq_req *rq,
     return st;
 }
 
-static void job_get(struct fbq_server *s, struct fbq_req *rq, const char *id,
-                    struct fbq_resp *r)
+/*
+ * One poll of a job's progress: PENDING, RUNNING, then DONE.  Both
+ * jobs.get and getQueryResults poll, as a client may wait with either.
+ */
+static void job_advance(struct fbq_server *s, json_t *st)
 {
-    json_t *st = lookup(s, rq, id, r);
-    json_int_t polls;
+    json_int_t polls = json_integer_value(json_object_get(st, "polls"));
 
-    if (!st)
-        return;
-    polls = json_integer_value(json_object_get(st, "polls"));
     if (polls > 0) {
         json_object_set_new(st, "polls", json_integer(--polls));
         json_object_set_new(json_object_get(json_object_get(st, "resource"),
@@ -229,6 +228,16 @@ static void job_get(struct fbq_server *s, struct fbq_req *rq, const char *id,
         if (polls == 0)
             job_finish(s, st);
     }
+}
+
+static void job_get(struct fbq_server *s, struct fbq_req *rq, const char *id,
+                    struct fbq_resp *r)
+{
+    json_t *st = lookup(s, rq, id, r);
+
+    if (!st)
+        return;
+    job_advance(s, st);
     fbq_reply(r, 200, json_deep_copy(json_object_get(st, "resource")));
 }
 
@@ -249,6 +258,10 @@ static void query_results(struct fbq_server *s, struct fbq_req *rq,
 
     if (!st)
         goto out;
+    job_advance(s, st);
+    job = json_object_get(st, "resource");
+    er = json_object_get(json_object_get(job, "status"), "errorResult");
+    rows = json_object_get(st, "rows");
     if (er) {
         fbq_error(r, 400, json_string_value(json_object_get(er, "reason")),
                   "%s", json_string_value(json_object_get(er, "message")));

@@ -21,6 +21,7 @@ struct opts {
     const char *port_file;
     const char *project;
     const char *trust;
+    const char *trust_user;
     const char *discovery;
     const char *log;
     int token_ttl;
@@ -34,6 +35,8 @@ static const char usage[] =
     "                       validated against it)\n"
     "  --trust-key FILE     service-account key file (or PEM public key)\n"
     "                       whose signatures /token accepts\n"
+    "  --trust-user FILE    authorized_user file whose refresh token\n"
+    "                       /token accepts (default: any)\n"
     "  --project P          the project served (default kaivo-test)\n"
     "  --port N             port (default 0: any free port)\n"
     "  --port-file F        once listening, write the port to F\n"
@@ -44,12 +47,14 @@ static const char usage[] =
     "POST /_fake/fault?method=&path=&status=&reason=&drop=&skip=&count=,\n"
     "POST /_fake/job-fault?reason=&count=, POST /_fake/expire-tokens,\n"
     "POST /_fake/clear-faults, GET /_fake/table?dataset=&table=,\n"
-    "GET /_fake/tables?dataset=\n";
+    "GET /_fake/tables?dataset=, GET /_fake/schema?dataset=&table=,\n"
+    "POST /_fake/dataset?id=&location=\n";
 
 static int parse(struct opts *o, int argc, char **argv, struct kv_err *err)
 {
     static const struct option longs[] = {
         {"port", 1, NULL, 'p'}, {"port-file", 1, NULL, 'f'},
+        {"trust-user", 1, NULL, 'u'},
         {"project", 1, NULL, 'P'}, {"trust-key", 1, NULL, 'k'},
         {"discovery", 1, NULL, 'd'}, {"token-ttl", 1, NULL, 't'},
         {"pending-polls", 1, NULL, 'n'}, {"log-requests", 1, NULL, 'l'},
@@ -63,6 +68,7 @@ static int parse(struct opts *o, int argc, char **argv, struct kv_err *err)
         case 'f': o->port_file = optarg; break;
         case 'P': o->project = optarg; break;
         case 'k': o->trust = optarg; break;
+        case 'u': o->trust_user = optarg; break;
         case 'd': o->discovery = optarg; break;
         case 't': o->token_ttl = atoi(optarg); break;
         case 'n': o->pending_polls = atoi(optarg); break;
@@ -125,6 +131,18 @@ static int load_trust(struct fbq_server *s, const char *path,
     return KV_OK;
 }
 
+static int load_user(struct fbq_server *s, const char *path,
+                     struct kv_err *err)
+{
+    json_error_t je;
+
+    s->user = json_load_file(path, 0, &je);
+    if (!json_is_object(s->user))
+        return kv_err_set(err, KV_EUSAGE, "cannot read '%s': %s", path,
+                          je.text);
+    return KV_OK;
+}
+
 static int listen_fd(int port, int *fd_out, int *port_out,
                      struct kv_err *err)
 {
@@ -174,6 +192,8 @@ static int serve(struct fbq_server *s, const struct opts *o,
         return kv_err_set(err, KV_EUSAGE, "cannot read '%s': %s",
                           o->discovery, je.text);
     rc = load_trust(s, o->trust, err);
+    if (!rc && o->trust_user)
+        rc = load_user(s, o->trust_user, err);
     if (!rc)
         rc = fbq_store_init(s, err);
     if (!rc && o->log && !(s->log = fopen(o->log, "a")))
@@ -206,6 +226,7 @@ static void release(struct fbq_server *s)
     json_decref(s->jobs);
     json_decref(s->sessions);
     json_decref(s->stats);
+    json_decref(s->user);
     free(s->trust_pem);
     free(s->client_email);
     free(s->project);
@@ -216,7 +237,7 @@ static void release(struct fbq_server *s)
 
 int main(int argc, char **argv)
 {
-    struct opts o = {0, NULL, "kaivo-test", NULL, NULL, NULL, 3600, 2};
+    struct opts o = {0};
     struct fbq_server s;
     struct kv_err err;
     int rc;
@@ -228,6 +249,9 @@ int main(int argc, char **argv)
     s.jobs = json_object();
     s.sessions = json_object();
     s.stats = json_object();
+    o.project = "kaivo-test";
+    o.token_ttl = 3600;
+    o.pending_polls = 2;
     rc = parse(&o, argc, argv, &err);
     s.project = xstrdup(o.project);
     s.token_ttl = o.token_ttl > 0 ? o.token_ttl : 3600;

@@ -48,16 +48,15 @@ static int confirm(const char *where, struct kv_err *err)
 
 static int drop_warehouse(struct cli_session *s, struct kv_err *err)
 {
-    char *created = ws_config_get(s->ws, "destination.created");
+    bool created = connector_dest_created(s->ws);
     int n;
     const struct catalog_table *tables = catalog_tables(&n);
     int rc = KV_OK;
 
     for (int i = 0; !rc && i < n; i++)
         rc = s->dest->ops->drop_table(s->dest, tables[i].name, err);
-    if (!rc && created && !strcmp(created, "1"))
+    if (!rc && created)
         rc = s->dest->ops->drop_dataset(s->dest, err);
-    free(created);
     return rc;
 }
 

@@ -126,15 +126,47 @@ static int bq_forget(struct dest *d, const struct table_schema *s,
     return rc;
 }
 
-/*
- * NEEDSWORK: staging tables a crashed load left behind are not listed and
- * deleted here; they expire by themselves within a day.
- */
+/* "_kaivo_stg_<table>_<digits>...": not another table's stage. */
+static bool stage_of(const char *id, const char *table)
+{
+    size_t n = strlen(BQ_STAGE_PREFIX);
+    size_t m = strlen(table);
+
+    return !strncmp(id, BQ_STAGE_PREFIX, n) && !strncmp(id + n, table, m)
+           && id[n + m] == '_' && isdigit((unsigned char)id[n + m + 1]);
+}
+
+/* Staging tables a crashed or killed load left behind (they expire too). */
+static int drop_stages(struct bq *b, const char *table, struct kv_err *err)
+{
+    json_t *ids = NULL;
+    size_t i;
+    json_t *id;
+    int rc = bq_table_list(b, BQ_STAGE_PREFIX, &ids, err);
+
+    json_array_foreach(ids, i, id) {
+        if (rc)
+            break;
+        if (stage_of(json_string_value(id), table))
+            rc = bq_table_delete(b, json_string_value(id), err);
+    }
+    json_decref(ids);
+    return rc;
+}
+
 static int bq_drop_table(struct dest *d, const char *table,
                          struct kv_err *err)
 {
-    int rc = bq_table_delete((struct bq *)d, table, err);
+    struct bq *b = (struct bq *)d;
+    int rc = bq_table_delete(b, table, err);
 
+    if (!rc)
+        rc = drop_stages(b, table, err);
+    /* no dataset: no table and no stage either */
+    if (rc == KV_ENOENT) {
+        kv_err_clear(err);
+        rc = KV_OK;
+    }
     if (rc)
         kv_err_prefix(err, "cannot drop table '%s'", table);
     return rc;
@@ -288,7 +320,8 @@ static void apply_env(struct bq *b)
 static int setup(struct bq *b, const struct bq_config *cfg,
                  struct kv_err *err)
 {
-    b->dataset = xstrdup(cfg->dataset ? cfg->dataset : "customerio");
+    b->dataset = xstrdup(cfg->dataset ? cfg->dataset
+                                      : BQ_DEFAULT_DATASET);
     b->location = xstrdup(cfg->location ? cfg->location : "US");
     b->api_url = base_url(cfg->api_url);
     b->on_created = cfg->on_created;

@@ -12,6 +12,7 @@
 #include "dest/dest.h"
 
 #define BQ_API_URL "https://bigquery.googleapis.com"
+#define BQ_DEFAULT_DATASET "customerio"
 
 struct bq_config {
     const char *project;     /* required */
@@ -20,7 +21,7 @@ struct bq_config {
     const char *credentials; /* key file; NULL: the ADC environment */
     const char *api_url;     /* NULL: $BIGQUERY_EMULATOR_HOST or Google */
     /* Called when this destination created the dataset; may be NULL. */
-    void (*on_created)(void *ctx);
+    void (*on_created)(void *ctx, const char *project, const char *dataset);
     void *ctx;
 };
 

@@ -210,7 +210,7 @@ static bool perform(struct bq *b, const struct bq_req *rq, const char *tok,
     return cc == CURLE_OK;
 }
 
-static bool retryable(const struct bq_resp *r)
+bool bq_retryable(const struct bq_resp *r)
 {
     static const char *const reasons[] = {
         "rateLimitExceeded", "backendError", "internalError", "badGateway",
@@ -246,7 +246,7 @@ int bq_http(struct bq *b, const struct bq_req *rq, struct bq_resp *r,
             n--;
             continue;
         }
-        if (!retryable(r) || (rq->once && r->status != 429 &&
+        if (!bq_retryable(r) || (rq->once && r->status != 429 &&
                               strcmp(r->reason, "rateLimitExceeded")))
             break;
         if (n + 1 < b->max_attempts)

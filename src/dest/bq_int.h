@@ -21,6 +21,8 @@
 #define BQ_STAGE_PREFIX "_kaivo_stg_"
 /* Bodies of API replies; query pages are asked for in smaller pieces. */
 #define BQ_BODY_MAX (32 * 1024 * 1024)
+/* tables.list pages of 1000: a dataset of up to a million tables. */
+#define BQ_LIST_PAGES 1000
 
 struct bq {
     struct dest base;     /* first: a struct dest * is a struct bq * */
@@ -31,7 +33,8 @@ struct bq {
     struct gauth *auth;   /* owned */
     CURL *curl;           /* owned, reused for keep-alive */
     bool dataset_ok;      /* the dataset is known to exist */
-    void (*on_created)(void *ctx);
+    void (*on_created)(void *ctx, const char *project,
+                       const char *dataset);
     void *ctx;
     int max_attempts;     /* per request */
     int64_t retry_base_ms;
@@ -77,6 +80,12 @@ void bq_resp_release(struct bq_resp *r);
 int bq_http(struct bq *b, const struct bq_req *rq, struct bq_resp *r,
             struct kv_err *err);
 
+/*
+ * Whether an answer is worth another attempt: no answer (transport), 429,
+ * 5xx, or a reason BigQuery documents as retryable.
+ */
+bool bq_retryable(const struct bq_resp *r);
+
 /* bq_http with a JSON body (or none when body is NULL). */
 int bq_json(struct bq *b, const char *method, const char *url,
             json_t *body, struct bq_resp *r, struct kv_err *err);
@@ -106,6 +115,9 @@ int bq_job_run(struct bq *b, const char *kind, json_t *config,
                const struct bq_media *media, json_t **job,
                struct kv_err *err);
 
+/* Whether a job's errorResult reason means "run it again". */
+bool bq_job_transient(const char *reason);
+
 /* A query job with the statement sql; *job as above (may be NULL). */
 int bq_job_sql(struct bq *b, const char *kind, const char *sql,
                json_t **job, struct kv_err *err);
@@ -118,6 +130,12 @@ int bq_table_get(struct bq *b, const char *table, json_t **out,
 /* fields: an array of TableFieldSchema; expires_ms 0: never. */
 int bq_table_insert(struct bq *b, const char *table, json_t *fields,
                     int64_t expires_ms, struct kv_err *err);
+/*
+ * The ids of the dataset's tables that start with prefix: *out is a new
+ * JSON array of strings (json_decref).  Reads at most BQ_LIST_PAGES pages.
+ */
+int bq_table_list(struct bq *b, const char *prefix, json_t **out,
+                  struct kv_err *err);
 /* KV_OK when deleted or already absent. */
 int bq_table_delete(struct bq *b, const char *table, struct kv_err *err);
 /*
@@ -144,6 +162,15 @@ void bq_sql_delete(struct sbuf *sql, const struct bq *b,
                    size_t n);
 void bq_sql_drop_column(struct sbuf *sql, const struct bq *b,
                         const char *table, const char *column);
+
+/*
+ * Appends row as one NDJSON line: a key per non-NULL cell (BOOL as
+ * true/false, INT64 beyond 2^53 as a string, JSON verbatim, TIMESTAMP and
+ * STRING quoted), then _kaivo_synced_at and _kaivo_seq.
+ */
+void bq_ndjson_row(struct sbuf *sb, const struct table_schema *s,
+                   const struct table_row *row, const char *synced_at,
+                   int64_t seq);
 
 /* dest.h operations in their own files. */
 int bq_load_begin(struct dest *d, const struct table_schema *schema,

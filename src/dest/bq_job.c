@@ -240,7 +240,7 @@ static int poll(struct bq *b, const char *id, struct bq_resp *r,
     return rc;
 }
 
-static bool transient(const char *reason)
+bool bq_job_transient(const char *reason)
 {
     return !strcmp(reason, "backendError") ||
            !strcmp(reason, "rateLimitExceeded") ||
@@ -290,7 +290,7 @@ int bq_job_run(struct bq *b, const char *kind, json_t *config,
         if (rc || !*error_reason(r.json))
             break;
         rc = job_error(r.json, id, err);
-        if (!transient(error_reason(r.json)))
+        if (!bq_job_transient(error_reason(r.json)))
             break;
         bq_backoff(b, n);
     }

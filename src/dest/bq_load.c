@@ -119,6 +119,22 @@ static bool is_null(const struct table_cell *c)
            || (c->kind == CELL_TEXT && !c->text);
 }
 
+void bq_ndjson_row(struct sbuf *sb, const struct table_schema *s,
+                   const struct table_row *row, const char *synced_at,
+                   int64_t seq)
+{
+    sbuf_addstr(sb, "{");
+    for (int i = 0; i < row->ncells && i < s->ncols; i++) {
+        if (is_null(&row->cells[i]))
+            continue;
+        sbuf_addf(sb, "\"%s\":", s->cols[i].name);
+        add_cell(sb, s->cols[i].type, &row->cells[i]);
+        sbuf_addstr(sb, ",");
+    }
+    sbuf_addf(sb, "\"" BQ_SYNCED_AT "\":\"%s\",\"" BQ_SEQ "\":%" PRId64
+              "}\n", synced_at, seq);
+}
+
 int bq_load_row(struct dest_load *dl, const struct table_row *row,
                 struct kv_err *err)
 {
@@ -130,16 +146,7 @@ int bq_load_row(struct dest_load *dl, const struct table_row *row,
                           "has %d columns", row->ncells, l->s.name,
                           l->s.ncols);
     sbuf_reset(sb);
-    sbuf_addstr(sb, "{");
-    for (int i = 0; i < row->ncells; i++) {
-        if (is_null(&row->cells[i]))
-            continue;
-        sbuf_addf(sb, "\"%s\":", l->s.cols[i].name);
-        add_cell(sb, l->s.cols[i].type, &row->cells[i]);
-        sbuf_addstr(sb, ",");
-    }
-    sbuf_addf(sb, "\"" BQ_SYNCED_AT "\":\"%s\",\"" BQ_SEQ "\":%" PRId64
-              "}\n", l->synced_at, ++l->seq);
+    bq_ndjson_row(sb, &l->s, row, l->synced_at, ++l->seq);
     if (fwrite(sb->buf, 1, sb->len, l->buf) != sb->len)
         return kv_err_set(err, KV_EFAIL, "cannot stage rows of '%s': %s",
                           l->s.name, strerror(errno));

@@ -84,7 +84,7 @@ static int dataset_insert(struct bq *b, struct bq_resp *r,
     int rc = bq_json(b, "POST", url, body, r, err);
 
     if (!rc && r->status == 200 && b->on_created)
-        b->on_created(b->ctx);
+        b->on_created(b->ctx, b->project, b->dataset);
     /* 409: created meanwhile by someone else, which is fine */
     if (!rc && r->status != 200 && r->status != 409)
         rc = bq_fail(r, url, err);
@@ -185,6 +185,54 @@ int bq_table_delete(struct bq *b, const char *table, struct kv_err *err)
     if (!rc && r.status != 204 && r.status != 200 && r.status != 404)
         rc = bq_fail(&r, url, err);
     free(url);
+    bq_resp_release(&r);
+    return rc;
+}
+
+/* Appends to out the ids on one tables.list page that start with prefix. */
+static void take_ids(json_t *page, const char *prefix, json_t *out)
+{
+    size_t i;
+    json_t *t;
+
+    json_array_foreach(json_object_get(page, "tables"), i, t) {
+        const char *id = json_string_value(json_object_get(json_object_get(
+            t, "tableReference"), "tableId"));
+
+        if (id && !strncmp(id, prefix, strlen(prefix)))
+            json_array_append_new(out, json_string(id));
+    }
+}
+
+int bq_table_list(struct bq *b, const char *prefix, json_t **out,
+                  struct kv_err *err)
+{
+    struct bq_resp r;
+    char *token = NULL;
+    int rc = KV_OK;
+
+    *out = json_array();
+    bq_resp_init(&r);
+    for (int n = 0; !rc && n < BQ_LIST_PAGES; n++) {
+        char *url = bq_url(b, "datasets/%s/tables?maxResults=1000%s%s",
+                           b->dataset, token ? "&pageToken=" : "",
+                           token ? token : "");
+        const char *next;
+
+        rc = bq_json(b, "GET", url, NULL, &r, err);
+        if (!rc && r.status != 200)
+            rc = bq_fail(&r, url, err);
+        free(url);
+        if (rc)
+            break;
+        take_ids(r.json, prefix, *out);
+        next = json_string_value(json_object_get(r.json, "nextPageToken"));
+        curl_free(token);
+        token = next && *next ? curl_easy_escape(NULL, next, 0) : NULL;
+        if (!token)
+            break;
+    }
+    curl_free(token);
     bq_resp_release(&r);
     return rc;
 }

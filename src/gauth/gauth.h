@@ -51,8 +51,9 @@ int gauth_fetches(const struct gauth *g);
 /* Appends data as unpadded base64url to sb. */
 void gauth_b64url(struct sbuf *sb, const void *data, size_t len);
 /*
- * Decodes unpadded base64url into a new buffer (free()); false when s is
- * not base64url.
+ * Decodes unpadded base64url into a new buffer (free(), set even on
+ * failure); false when s is not canonical base64url (a stray character, a
+ * dangling sixth of a byte, or non-zero bits after the last byte).
  */
 bool gauth_b64url_decode(const char *s, size_t n, unsigned char **out,
                          size_t *outlen);

@@ -62,7 +62,8 @@ bool gauth_b64url_decode(const char *s, size_t n, unsigned char **out,
     }
     *out = buf;
     *outlen = len;
-    return n % 4 != 1;
+    /* canonical only: the bits past the last byte must be zero */
+    return n % 4 != 1 && !(acc & ((1u << bits) - 1));
 }
 
 static void add_json(struct sbuf *sb, json_t *j)

@@ -87,10 +87,18 @@ char *connector_dest_path(struct ws *ws)
     return path ? path : ws_path(ws, DEFAULT_WAREHOUSE);
 }
 
-/* Kaivo created the dataset: disconnect may delete it. */
-static void note_created(void *ctx)
+/*
+ * Kaivo created the dataset: disconnect may delete it.  The record names
+ * the dataset, so a later switch to another dataset (one Kaivo did not
+ * create) never inherits it.
+ */
+static void note_created(void *ctx, const char *project,
+                         const char *dataset)
 {
-    ws_config_set(ctx, "destination.dataset_created", "1", NULL);
+    char *id = xasprintf("%s.%s", project, dataset);
+
+    ws_config_set(ctx, "destination.dataset_created", id, NULL);
+    free(id);
 }
 
 static int open_bigquery(struct ws *ws, struct dest **out,
@@ -120,25 +128,51 @@ static int open_bigquery(struct ws *ws, struct dest **out,
     return rc;
 }
 
+bool connector_dest_created(struct ws *ws)
+{
+    char *type = ws_config_get(ws, "destination.type");
+    bool bq = type && !strcmp(type, "bigquery");
+    char *mark = ws_config_get(ws, bq ? "destination.dataset_created"
+                                      : "destination.created");
+    char *project = ws_config_get(ws, "destination.project");
+    char *dataset = ws_config_get(ws, "destination.dataset");
+    char *id = xasprintf("%s.%s", project ? project : "",
+                         dataset ? dataset : BQ_DEFAULT_DATASET);
+    bool created = mark && !strcmp(mark, bq ? id : "1");
+
+    free(id);
+    free(dataset);
+    free(project);
+    free(mark);
+    free(type);
+    return created;
+}
+
+static int open_sqlite(struct ws *ws, struct dest **out, struct kv_err *err)
+{
+    char *path = connector_dest_path(ws);
+    /* disconnect deletes the file only when Kaivo made it */
+    bool created = !kv_file_exists(path);
+    int rc = sqlw_open(path, out, err);
+
+    if (!rc && created)
+        rc = ws_config_set(ws, "destination.created", "1", err);
+    free(path);
+    return rc;
+}
+
 int connector_open_dest(struct ws *ws, struct dest **out, struct kv_err *err)
 {
     char *type = ws_config_get(ws, "destination.type");
-    char *path = NULL;
     int rc;
 
-    if (type && !strcmp(type, "bigquery")) {
+    if (type && !strcmp(type, "bigquery"))
         rc = open_bigquery(ws, out, err);
-        goto out;
-    }
-    if (type && strcmp(type, "sqlite")) {
+    else if (type && strcmp(type, "sqlite"))
         rc = kv_err_set(err, KV_EUSAGE, "destination '%s' is not supported "
                         "by this build", type);
-        goto out;
-    }
-    path = connector_dest_path(ws);
-    rc = sqlw_open(path, out, err);
-out:
+    else
+        rc = open_sqlite(ws, out, err);
     free(type);
-    free(path);
     return rc;
 }

@@ -27,7 +27,14 @@ code() { curl -s -o "$T/body" -w '%{http_code}' "$@"; }
 tokreq() { code -X POST -H 'Content-Type: application/x-www-form-urlencoded' \
     --data "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=$1" "$FBQ_URL/token"; }
 
-assert_eq "$(tokreq "${JWT%?}A")" 400 "tampered signature accepted"
+# a signature character in the middle changed (the last one may carry
+# only padding bits), and one with non-zero padding bits
+mid=$(( ${#JWT} - 20 ))
+c=${JWT:$mid:1}; [ "$c" = B ] && d=C || d=B
+assert_eq "$(tokreq "${JWT:0:$mid}$d${JWT:$((mid + 1))}")" 400 "tampered signature accepted"
+grep -q invalid_grant "$T/body" || fail "no invalid_grant"
+last=${JWT: -1}; [ "$last" = P ] && d=O || d=P
+assert_eq "$(tokreq "${JWT%?}$d")" 400 "non-canonical base64url accepted"
 grep -q invalid_grant "$T/body" || fail "no invalid_grant"
 assert_eq "$(tokreq "$JWT")" 200 "good JWT refused"
 TOK=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["access_token"])' "$T/body")
