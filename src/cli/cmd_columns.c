@@ -9,6 +9,7 @@
 #include "ws/ws_tables.h"
 
 #include <jansson.h>
+#include <strings.h>
 
 static bool as_json;
 
@@ -69,6 +70,32 @@ static bool is_key(const char *table, const char *column)
     return false;
 }
 
+/*
+ * A column to add must not clash with what the warehouse already has:
+ * SQLite and BigQuery compare column names without case, and `_kaivo_`
+ * names are ours.
+ */
+static int check_addable(struct ws *ws, const char *table, const char *name,
+                         struct kv_err *err)
+{
+    struct ws_column *cols = NULL;
+    int n = 0;
+    int rc;
+
+    if (!strncasecmp(name, "_kaivo", 6))
+        return kv_err_set(err, KV_EUSAGE, "column '%s' cannot be added: "
+                          "names starting with _kaivo are Kaivo's own", name);
+    rc = ws_columns_list(ws, table, &cols, &n, err);
+    for (int i = 0; !rc && i < n; i++)
+        if (cols[i].selected && strcmp(cols[i].name, name) &&
+            !strcasecmp(cols[i].name, name))
+            rc = kv_err_set(err, KV_EUSAGE, "column '%s' cannot be added: "
+                            "'%s' is selected, and warehouses do not tell "
+                            "the two apart", name, cols[i].name);
+    ws_columns_free(cols, n);
+    return rc;
+}
+
 /* One column change; drop and hash also clear the warehouse column. */
 static int change_column(struct cli_session *s, const char *table,
                          const char *action, const char *column,
@@ -80,12 +107,14 @@ static int change_column(struct cli_session *s, const char *table,
     if (!add && is_key(table, column))
         return kv_err_set(err, KV_EUSAGE, "'%s' is part of the key of '%s' "
                           "and cannot be dropped or hashed", column, table);
-    if (!strcmp(action, "hash"))
+    rc = add ? check_addable(s->ws, table, column, err) : KV_OK;
+    if (!rc && !strcmp(action, "hash"))
         rc = ws_column_set_hashed(s->ws, table, column, err);
-    else
+    else if (!rc)
         rc = ws_column_set_selected(s->ws, table, column, add, err);
+    /* an unknown column is the user's mistake: exit 2, not 1 */
     if (rc == KV_ENOENT)
-        rc = kv_err_set(err, KV_EUSAGE, "%s", err->msg);
+        err->code = rc = KV_EUSAGE;
     if (!rc && !add)
         rc = s->dest->ops->drop_column(s->dest, table, column, err);
     if (!rc)

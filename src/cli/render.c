@@ -110,23 +110,36 @@ static int text_width(const char *s)
     return w;
 }
 
-/* Cuts at width characters; control characters print as spaces. */
+/*
+ * Prints a cell padded to width.  Only a cell longer than RENDER_MAX_WIDTH
+ * is cut, and it ends in "..." so a cut never passes for a value; rows past
+ * the buffered ones may be wider than their column rather than cut.  Cell
+ * text is untrusted (it comes from Customer.io): control characters,
+ * escape sequences included, print as '?' so they cannot drive the
+ * terminal.
+ */
 static void text_cell(const char *s, int width, bool last)
 {
     const char *p = s ? s : "NULL";
     int w = 0;
+    int total = text_width(p);
 
     for (; *p; p++) {
         unsigned char c = (unsigned char)*p;
         bool lead = (c & 0xC0) != 0x80;
 
-        if (lead && w == width)
+        if (lead && total > RENDER_MAX_WIDTH && w == RENDER_MAX_WIDTH - 3) {
+            fputs("...", stdout);
+            w += 3;
             break;
+        }
         w += lead;
-        putchar(c == '\n' || c == '\t' || c == '\r' ? ' ' : c);
+        putchar(c < 0x20 || c == 0x7f ? '?' : c);
     }
+    if (!last && w < width)
+        printf("%*s", width - w, "");
     if (!last)
-        printf("%*s", width - w + 2, "");
+        printf("  ");
 }
 
 static void text_line(const struct render *r, char *const *values)

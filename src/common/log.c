@@ -78,6 +78,17 @@ char *klog_redact(const char *s)
     return copy;
 }
 
+/*
+ * Messages quote what servers and records sent; an escape sequence in
+ * them must not reach a terminal.  Tabs survive, other controls become '?'.
+ */
+static void neutralize_controls(char *s)
+{
+    for (unsigned char *p = (unsigned char *)s; *p; p++)
+        if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
+            *p = '?';
+}
+
 static void write_json_line(enum klog_level level, const char *msg)
 {
     struct sbuf sb;
@@ -108,6 +119,7 @@ void klog(enum klog_level level, const char *fmt, ...)
     if (!raw)
         return;
     clean = klog_redact(raw);
+    neutralize_controls(clean);
     if (json_lines)
         write_json_line(level, clean);
     else if (level == KLOG_INFO)

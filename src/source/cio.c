@@ -52,6 +52,7 @@ struct cio_client {
     struct curl_slist *headers; /* owned; holds the key, wiped too */
     CURLM *multi;          /* owned; its connection cache outlives fetches */
     struct cio_stats stats;
+    int64_t base_interval_us; /* the pacer at the configured rate */
     int64_t interval_us;   /* the pacer: least time between two starts */
     int64_t next_start_us; /* the pacer: earliest start of any request */
     uint64_t rng;          /* jitter state */
@@ -208,6 +209,7 @@ static void client_copy_config(struct cio_client *c,
     c->cfg.base_url = c->base_url;
     c->cfg.api_key = c->api_key;
     c->interval_us = interval < 1000 ? 1000 : (int64_t)interval;
+    c->base_interval_us = c->interval_us;
     c->rng = (uint64_t)now_us() ^ ((uint64_t)getpid() << 32) ^
              (uint64_t)(uintptr_t)c;
 }
@@ -536,6 +538,36 @@ static int64_t retry_after(const struct cio_job *job)
     return cio_retry_after_ms(h->value, kv_now_epoch());
 }
 
+/* The slowest the pacer goes after 429s: a tenth of the configured rate. */
+#define PACER_MAX_SLOWDOWN 10
+
+/*
+ * A 429 means the account's shared budget (10/s, shared with the
+ * customer's own API users) is spent: every stream waits until Retry-After
+ * passes, and the pacer halves its rate; successes bring it back step by
+ * step (pacer_recover).  Without this, a busy account turns half of our
+ * requests into 429s.
+ */
+static int on_throttled(struct cio_job *job)
+{
+    struct cio_client *c = job->run->c;
+    int64_t wait_ms = retry_after(job);
+    int64_t slowest = c->base_interval_us * PACER_MAX_SLOWDOWN;
+
+    c->stats.throttled++;
+    c->interval_us = c->interval_us * 2 > slowest ? slowest
+                     : c->interval_us * 2;
+    if (wait_ms > 0 && c->next_start_us < now_us() + wait_ms * 1000)
+        c->next_start_us = now_us() + wait_ms * 1000;
+    return job_retry(job, wait_ms);
+}
+
+/* Each answered request wins back an eighth of the slowdown. */
+static void pacer_recover(struct cio_client *c)
+{
+    c->interval_us -= (c->interval_us - c->base_interval_us) / 8;
+}
+
 static int on_skip(struct cio_job *job)
 {
     struct cio_run *run = job->run;
@@ -571,15 +603,8 @@ static int on_status(struct cio_job *job, long status)
                         status == 403 ? AUTH_SCOPE_HINT : "");
     if (status == 404 && job->stream->list == CIO_ACTIONS && !job->run->check)
         return on_skip(job);
-    /*
-     * NEEDSWORK: a 429 holds back only the request that got it.  The limit
-     * is per workspace, so pausing the shared pacer until Retry-After
-     * passes would spare the other streams their own 429s.
-     */
-    if (status == 429) {
-        job->run->c->stats.throttled++;
-        return job_retry(job, retry_after(job));
-    }
+    if (status == 429)
+        return on_throttled(job);
     if (status == 408 || (status >= 500 && status <= 599))
         return job_retry(job, -1);
     if (status >= 300 && status <= 399)
@@ -676,6 +701,8 @@ static int job_done(struct cio_job *job, CURLcode res)
     job->running = false;
     if (res == CURLE_OK)
         curl_easy_getinfo(job->easy, CURLINFO_RESPONSE_CODE, &status);
+    if (res == CURLE_OK && status >= 200 && status <= 299)
+        pacer_recover(job->run->c);
     if (res != CURLE_OK)
         rc = on_curl_error(job, res);
     else if (status >= 200 && status <= 299)

@@ -65,7 +65,12 @@ static int load(const char *body, size_t len, json_t **out,
                       jerr.column);
 }
 
-/* Points page->items at the list, which may be absent or null (empty). */
+/*
+ * Points page->items at the list.  null reads as empty (Customer.io has
+ * answered other empty lists so); an absent key does not: a 200 whose body
+ * lacks the list (a maintenance page, an error object) would otherwise
+ * empty a full-refresh table.
+ */
 static int find_items(enum cio_list list, struct cio_page *page,
                       struct kv_err *err)
 {
@@ -74,7 +79,10 @@ static int find_items(enum cio_list list, struct cio_page *page,
     size_t i;
     json_t *item;
 
-    if (!items || json_is_null(items)) {
+    if (!items)
+        return kv_err_set(err, KV_EMALFORMED, "malformed page: $.%s is "
+                          "missing", key);
+    if (json_is_null(items)) {
         /* kept inside root so that items stays borrowed from it */
         items = json_array();
         json_object_set_new(page->root, key, items);

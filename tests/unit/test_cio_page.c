@@ -139,7 +139,7 @@ static void test_cio_page_null_items(void)
 {
     static const char *const empty[] = {
         "{\"actions\": null, \"next\": null}",
-        "{\"next\": \"\"}",
+        "{\"actions\": [], \"next\": \"\"}",
         "{\"actions\": []}",
     };
     struct cio_page page;
@@ -150,10 +150,10 @@ static void test_cio_page_null_items(void)
         CHECK_INT(json_array_size(page.items), 0);
         cio_page_release(&page);
     }
-    /* another list's key is not ours */
-    parse_ok(CIO_CAMPAIGNS, "{\"newsletters\": [{}]}", &page);
-    CHECK_INT(json_array_size(page.items), 0);
-    cio_page_release(&page);
+    /* an absent list is no empty list (2026-12-04: it emptied campaigns) */
+    parse_bad(CIO_CAMPAIGNS, "{\"newsletters\": [{}]}",
+              "$.campaigns is missing");
+    parse_bad(CIO_ACTIONS, "{\"next\": \"\"}", "$.actions is missing");
 }
 
 static void test_cio_page_campaigns_ignore_next(void)
