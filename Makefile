@@ -78,32 +78,66 @@ test:
 test-fast: all
 	bash tests/run.sh build
 
+# The long failure suites: bigger odd payloads, then 20 kill -9 trials per
+# build, run on their own because they outlast run.sh's 600 s per test.
+test-long:
+	$(MAKE) all
+	$(MAKE) SANITIZE=1 all
+	KAIVO_TEST_LONG=1 bash tests/run.sh build build-asan
+	@for b in build build-asan; do \
+	    KILL9_TRIALS=20 KAIVO_BUILD=$(CURDIR)/$$b timeout 3600 \
+	        bash tests/e2e/test_kill9.sh >/tmp/kaivo-kill9-$$b.log 2>&1 \
+	        || { tail -20 /tmp/kaivo-kill9-$$b.log; exit 1; }; \
+	    echo "PASS [$$b] e2e.test_kill9, 20 trials"; \
+	done
+
 bench: all
 	bash bench/bench.sh build
 
 check:
 	bash scripts/checkstyle.sh
 
-# libFuzzer targets (clang); FUZZ_SECONDS each.  The seed corpora also run
-# as ordinary tests (test_cio_page replays tests/fuzz/corpus/cio_page).
+# libFuzzer targets (clang): the page parser, the MCP request handler and
+# the command-line parser, each run for FUZZ_SECONDS by `make fuzz`.  The
+# library is rebuilt with coverage instrumentation in build-fuzz/.  The
+# seed corpora (tests/fuzz/corpus/TARGET) also run as ordinary tests:
+# build/tests/test_fuzz_replay feeds them to the same entry points.
 FUZZ_SECONDS ?= 60
-FUZZ_CFLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -Isrc
-build-fuzz/fuzz_cio_page: tests/fuzz/fuzz_cio_page.c src/source/cio_page.c \
-		src/common/err.c src/common/mem.c
-	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) $^ $(shell pkg-config --cflags --libs jansson) -o $@
+FUZZ_TARGETS := cio_page mcp_request opts
+FUZZ_DIR := build-fuzz
+FUZZ_SAN := address,undefined
+FUZZ_CFLAGS := -std=c11 $(WARN) -g -O1 -I. -Isrc -Itests \
+               $(shell pkg-config --cflags $(PKGS))
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_DIR)/obj/%.o)
 
-fuzz: build-fuzz/fuzz_cio_page
-	mkdir -p build-fuzz/corpus-cio_page
-	build-fuzz/fuzz_cio_page -max_total_time=$(FUZZ_SECONDS) \
-		build-fuzz/corpus-cio_page tests/fuzz/corpus/cio_page
+$(FUZZ_DIR)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (fuzz)"
+	@clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -c $< -o $@
+
+$(FUZZ_DIR)/libkaivo.a: $(FUZZ_LIB_OBJ)
+	@rm -f $@
+	@ar rcs $@ $^
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_DIR)/libkaivo.a
+	@echo "  LINK    $@"
+	@clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,$(FUZZ_SAN) $^ $(LDLIBS) -o $@
+
+fuzz: $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
+	@for t in $(FUZZ_TARGETS); do \
+	    echo "== fuzz_$$t for $(FUZZ_SECONDS) s"; \
+	    mkdir -p $(FUZZ_DIR)/corpus-$$t; \
+	    $(FUZZ_DIR)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+	        -print_final_stats=1 $(FUZZ_DIR)/corpus-$$t \
+	        tests/fuzz/corpus/$$t || exit 1; \
+	done
 
 demo: all
 	./build/kaivo demo
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan $(FUZZ_DIR)
 
-.PHONY: all test test-fast bench check demo clean fuzz
+.PHONY: all test test-fast test-long bench check demo clean fuzz
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -22,6 +22,7 @@ int cmd_check(int argc, char **argv);
 int cmd_tables(int argc, char **argv);
 int cmd_columns(int argc, char **argv);
 int cmd_sync(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_history(int argc, char **argv);
 int cmd_query(int argc, char **argv);

@@ -4,7 +4,9 @@
  */
 #include "common/kv.h"
 #include "cli/cli.h"
+#include "cli/sched.h"
 #include "common/mem.h"
+#include "common/util.h"
 #include "dest/dest.h"
 #include "sync/connector.h"
 #include "ws/ws_history.h"
@@ -23,8 +25,9 @@ static const struct opts_spec specs[] = {
 static const struct opts_command status_cmd = {
     "kaivo status [--json]",
     "Shows the connector's state: the Customer.io account (never the key),\n"
-    "the destination, whether a sync is running, the last run, and each\n"
-    "table's last sync and rows.",
+    "the destination, whether a sync is running, the scheduler (`kaivo\n"
+    "run`) and its next run, the last run, and each table's last sync,\n"
+    "its age and rows.",
     specs, 0, 0,
 };
 
@@ -69,6 +72,10 @@ static json_t *tables_json(struct ws *ws, struct dest *d)
         json_object_set_new(t, "last_sync", list[i].last_sync_at ?
                             json_string(cli_time(list[i].last_sync_at, ts))
                             : json_null());
+        json_object_set_new(t, "age_seconds", list[i].last_sync_at ?
+                            json_integer(kv_now_epoch() -
+                                         list[i].last_sync_at)
+                            : json_null());
         json_object_set_new(t, "last_status", json_string(
                             list[i].last_status));
         if (list[i].last_error[0])
@@ -95,6 +102,42 @@ static json_t *last_run_json(struct ws *ws)
     if (runs[0].error)
         json_object_set_new(o, "error", json_string(runs[0].error));
     ws_runs_free(runs, n);
+    return o;
+}
+
+static int64_t config_int(struct ws *ws, const char *key)
+{
+    char *text = ws_config_get(ws, key);
+    int64_t v = 0;
+
+    if (!text || !kv_parse_int64(text, &v))
+        v = 0;
+    free(text);
+    return v;
+}
+
+/*
+ * The scheduler (`kaivo run`): alive only while it holds the run lock, so
+ * a scheduler killed without cleaning up shows as stopped.
+ */
+static json_t *scheduler_json(struct ws *ws)
+{
+    pid_t pid = sched_holder(ws);
+    int64_t next = config_int(ws, SCHED_KEY_NEXT);
+    json_t *o = json_pack("{s:b}", "running", pid != 0);
+    char ts[32];
+
+    if (!pid) {
+        if (config_int(ws, SCHED_KEY_PID))
+            json_object_set_new(o, "stale_pid", json_integer(
+                                config_int(ws, SCHED_KEY_PID)));
+        return o;
+    }
+    json_object_set_new(o, "pid", json_integer(pid));
+    json_object_set_new(o, "every_seconds", json_integer(
+                        config_int(ws, SCHED_KEY_EVERY)));
+    json_object_set_new(o, "next_run", next ? json_string(cli_time(next, ts))
+                        : json_null());
     return o;
 }
 
@@ -132,6 +175,7 @@ static json_t *status_json(struct ws *ws)
     json_object_set_new(o, "destination", dest_json(ws, path));
     json_object_set_new(o, "sync_running", running ? json_string(who)
                         : json_false());
+    json_object_set_new(o, "scheduler", scheduler_json(ws));
     json_object_set_new(o, "last_run", last_run_json(ws));
     json_object_set_new(o, "tables", tables_json(ws, d));
     dest_close(d);
@@ -144,6 +188,25 @@ static const char *str(json_t *o, const char *key, const char *def)
     const char *s = json_string_value(json_object_get(o, key));
 
     return s ? s : def;
+}
+
+static void print_scheduler(json_t *sc)
+{
+    json_t *next = json_object_get(sc, "next_run");
+    char every[32];
+
+    if (!json_is_true(json_object_get(sc, "running"))) {
+        printf("scheduler    not running%s\n", json_object_get(sc,
+               "stale_pid") ? " (the last one stopped without cleaning "
+               "up)" : "");
+        return;
+    }
+    sched_format_duration(json_integer_value(json_object_get(sc,
+                          "every_seconds")), every);
+    printf("scheduler    running (pid %" JSON_INTEGER_FORMAT "), every %s,"
+           " next run %s\n", json_integer_value(json_object_get(sc, "pid")),
+           every, json_is_string(next) ? json_string_value(next) :
+           "after the current sync");
 }
 
 static void print_status(json_t *st)
@@ -164,25 +227,30 @@ static void print_status(json_t *st)
         printf("destination  sqlite %s\n", str(dst, "path", ""));
     printf("sync         %s\n", json_is_string(json_object_get(st,
            "sync_running")) ? str(st, "sync_running", "") : "not running");
+    print_scheduler(json_object_get(st, "scheduler"));
     if (json_is_object(run))
         printf("last run     #%" JSON_INTEGER_FORMAT " %s at %s%s%s\n",
                json_integer_value(json_object_get(run, "id")),
                str(run, "status", ""), str(run, "started_at", ""),
                json_object_get(run, "error") ? ": " : "",
                str(run, "error", ""));
-    printf("\n%-18s %-9s %-13s %10s  %-21s %s\n", "table", "selected",
-           "mode", "rows", "last sync", "status");
+    printf("\n%-18s %-9s %-13s %10s  %-21s %-8s %s\n", "table",
+           "selected", "mode", "rows", "last sync", "age", "status");
     json_array_foreach(json_object_get(st, "tables"), i, t) {
         json_t *rows = json_object_get(t, "rows");
+        json_t *age = json_object_get(t, "age_seconds");
         char rows_text[32] = "-";
+        char age_text[32] = "-";
 
         if (json_is_integer(rows))
             snprintf(rows_text, sizeof(rows_text), "%" JSON_INTEGER_FORMAT,
                      json_integer_value(rows));
-        printf("%-18s %-9s %-13s %10s  %-21s %s\n", str(t, "name", ""),
+        if (json_is_integer(age))
+            sched_format_duration(json_integer_value(age), age_text);
+        printf("%-18s %-9s %-13s %10s  %-21s %-8s %s\n", str(t, "name", ""),
                json_is_true(json_object_get(t, "selected")) ? "yes" : "no",
                str(t, "mode", ""), rows_text, str(t, "last_sync", "never"),
-               str(t, "last_status", ""));
+               age_text, str(t, "last_status", ""));
     }
 }
 

@@ -22,6 +22,7 @@ static const struct command commands[] = {
     {"tables", cmd_tables, "list the tables and their sync state"},
     {"columns", cmd_columns, "list a table's columns"},
     {"sync", cmd_sync, "bring the selected tables up to date"},
+    {"run", cmd_run, "sync on a schedule until stopped"},
     {"status", cmd_status, "the connector's state"},
     {"history", cmd_history, "past runs, newest first"},
     {"query", cmd_query, "read-only SQL over the dataset"},

@@ -24,6 +24,9 @@ struct sync_ctx {
     int64_t *campaign_ids; /* owned, from the campaign list */
     size_t ncampaigns;
     bool campaigns_ok;     /* the campaign list was read whole */
+    struct sync_progress prog; /* what opt->progress is shown */
+    int64_t t0_ms;         /* kv_now_ms() at the start */
+    int64_t phase_t0_ms;   /* kv_now_ms() when the current table started */
 };
 
 /* One table being synced: the callback's context. */
@@ -104,12 +107,45 @@ static void note_skipped(struct table_run *tr, int64_t campaign_id)
     r->skipped++;
 }
 
+/* Counts one event and tells the progress callback, if any. */
+static void report_progress(struct sync_ctx *ctx, const struct cio_event *ev)
+{
+    struct sync_progress *p = &ctx->prog;
+    const struct cio_stats *st = cio_client_stats(ctx->cio);
+    int64_t now = kv_now_ms();
+
+    if (ev->kind == CIO_EV_PAGE)
+        p->records += (int64_t)json_array_size(ev->items);
+    if (ev->list == CIO_ACTIONS && (ev->kind == CIO_EV_SKIPPED || ev->last))
+        p->streams_done++;
+    p->requests = st->requests;
+    p->bytes = st->bytes;
+    p->elapsed_ms = now - ctx->t0_ms;
+    p->phase_ms = now - ctx->phase_t0_ms;
+    if (ctx->opt->progress)
+        ctx->opt->progress(ctx->opt->progress_ctx, p);
+}
+
+/* A new table starts: the phase clock and the campaign count reset. */
+static void progress_phase(struct sync_ctx *ctx, const char *name,
+                           enum cio_list list)
+{
+    struct sync_progress *p = &ctx->prog;
+
+    p->table = name;
+    ctx->phase_t0_ms = kv_now_ms();
+    p->phase_ms = 0;
+    p->streams_done = 0;
+    p->streams_total = list == CIO_ACTIONS ? (int64_t)ctx->ncampaigns : 0;
+}
+
 static int on_event(void *arg, const struct cio_event *ev,
                     struct kv_err *err)
 {
     struct table_run *tr = arg;
     int rc;
 
+    report_progress(tr->ctx, ev);
     if (ev->kind == CIO_EV_SKIPPED) {
         note_skipped(tr, ev->campaign_id);
         return KV_OK;
@@ -152,6 +188,7 @@ static int fetch_into(struct sync_ctx *ctx, struct table_run *tr,
     int rc;
 
     build_streams(ctx, list, &streams, &n);
+    progress_phase(ctx, tr->tr ? tr->tr->name : "campaigns", list);
     rc = cio_fetch(ctx->cio, streams, n, on_event, tr, err);
     free(streams);
     return rc;
@@ -171,10 +208,12 @@ static void log_table(const struct sync_table_result *r)
     const struct tload_stats *s = &r->stats;
 
     if (r->rc) {
-        klog_error("%s: %s", r->name, r->error);
+        klog(r->rc == KV_ECANCEL ? KLOG_INFO : KLOG_ERROR, "%s: %s",
+             r->name, r->error);
         return;
     }
-    klog_info("%s: %" PRId64 " records read, %" PRId64 " rows written, %"
+    /* debug: `sync` prints the same on stdout, `run` logs one line */
+    klog_debug("%s: %" PRId64 " records read, %" PRId64 " rows written, %"
               PRId64 " unchanged%s", r->name, s->records, s->written,
               s->unchanged, r->replaced ? " (full refresh)" : "");
     if (s->report.bad_values)
@@ -270,9 +309,11 @@ static int sync_tables(struct sync_ctx *ctx, struct kv_err *err)
             continue;
         if (list != CIO_CAMPAIGNS && !load)
             continue;
+        /* err keeps the first failure: the campaigns' own error */
         if (list == CIO_ACTIONS && !ctx->campaigns_ok)
-            rc = kv_err_set(err, KV_EFAIL, "campaigns_actions: not synced, "
-                            "the campaign list could not be read");
+            rc = kv_err_set(first ? NULL : err, KV_EFAIL, "campaigns_"
+                            "actions: not synced, the campaign list could "
+                            "not be read");
         else
             rc = sync_table(ctx, name, list, load);
         if (rc && !first) {
@@ -329,6 +370,7 @@ int sync_run(struct ws *ws, const struct sync_options *opt,
     int64_t t0 = kv_now_ms();
     int rc;
 
+    ctx.t0_ms = t0;
     memset(res, 0, sizeof(*res));
     res->started_at = ctx.synced_at = kv_now_epoch();
     rc = check_requested(ws, opt, err);
@@ -347,6 +389,8 @@ int sync_run(struct ws *ws, const struct sync_options *opt,
         rc = sync_tables(&ctx, err);
     res->elapsed_ms = kv_now_ms() - t0;
     sync_record_run(&ctx, rc, err);
+    if (opt->progress)
+        opt->progress(opt->progress_ctx, NULL);
 out:
     dest_close(ctx.dest);
     cio_client_free(ctx.cio);

@@ -19,11 +19,35 @@
 #define SYNC_MAX_TABLES 8
 #define SYNC_MAX_SKIPPED 50
 
+/*
+ * Where a running sync stands, for a progress display.  Counts cover the
+ * whole sync so far.  streams_total is the number of campaigns whose
+ * actions are read (known once the campaign list is in) during the
+ * actions phase, 0 in the other phases.
+ */
+struct sync_progress {
+    const char *table;      /* the table being read */
+    int64_t requests;       /* HTTP requests sent, retries included */
+    int64_t records;        /* records read */
+    int64_t bytes;          /* response body bytes */
+    int64_t elapsed_ms;     /* since the sync started */
+    int64_t phase_ms;       /* since this table started */
+    int64_t streams_done;   /* campaigns whose actions are all read */
+    int64_t streams_total;
+};
+
 struct sync_options {
     const char *const *tables; /* names to sync; NULL/0: every selected */
     int ntables;
     bool full_refresh;         /* rebuild these tables from scratch */
     volatile sig_atomic_t *cancel; /* set by a signal handler to stop */
+    /*
+     * Called after every page, in the syncing thread, and once with
+     * p == NULL when the sync ends.  May be NULL.  It must not call
+     * back into the sync; the engine itself never prints.
+     */
+    void (*progress)(void *ctx, const struct sync_progress *p);
+    void *progress_ctx;
 };
 
 struct sync_table_result {

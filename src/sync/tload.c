@@ -217,6 +217,9 @@ static int flush(struct tload *tl, struct kv_err *err)
     rc = tl->dest->ops->load_commit(tl->load, err);
     if (!rc)
         rc = store_pending_hashes(tl, err);
+    /* rows count as written once committed (staged, for a full refresh) */
+    if (!rc)
+        tl->stats->written += (int64_t)tl->npending;
     clear_pending(tl);
     return rc;
 }
@@ -235,6 +238,8 @@ static int is_unchanged(struct tload *tl, const struct table_row *row,
 
     *same = found;
     tl->stats->forgotten += found;
+    /* a forgotten record is skipped, and not counted as unchanged */
+    tl->stats->unchanged -= found;
     if (rc || found || tl->replace)
         return rc;
     rc = ws_record_hash(tl->ws, tl->schema.name, row->key, stored, &found,
@@ -265,7 +270,6 @@ static int load_record(struct tload *tl, json_t *rec, int64_t campaign_id,
     rc = tl->dest->ops->load_row(tl->load, &row, err);
     if (rc)
         goto out;
-    tl->stats->written++;
     p = &tl->pending[tl->npending++];
     p->key = row.key;
     row.key = NULL;
@@ -371,6 +375,9 @@ int tload_finish(struct tload *tl, struct kv_err *err)
 
 void tload_abort(struct tload *tl)
 {
+    /* a full refresh that did not finish wrote nothing anyone can see */
+    if (tl->replace && tl->stats)
+        tl->stats->written = 0;
     if (tl->load)
         tl->dest->ops->load_abort(tl->load);
     if (tl->replace && tl->ws && tl->schema.name)
