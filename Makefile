@@ -71,11 +71,13 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(HARNESS_OBJ) $(BUILD)/libkaivo.a
 
 # The test command: both builds, one summary line.
 test:
+	bash scripts/install-node-deps.sh
 	$(MAKE) all
 	$(MAKE) SANITIZE=1 all
 	bash tests/run.sh build build-asan
 
 test-fast: all
+	bash scripts/install-node-deps.sh
 	bash tests/run.sh build
 
 # The long failure suites: bigger odd payloads, then 20 kill -9 trials per

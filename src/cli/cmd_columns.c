@@ -173,9 +173,7 @@ int cmd_columns(int argc, char **argv)
     if (cli_parse(argc, argv, &columns_cmd, &pos, &npos, &status))
         return status;
     kv_err_clear(&err);
-    rc = catalog_find(pos[0]) ? KV_OK : kv_err_set(&err, KV_EUSAGE,
-         "unknown table '%s' (tables: campaigns, campaigns_actions, "
-         "newsletters)", pos[0]);
+    rc = catalog_require(pos[0], &err) ? KV_OK : KV_EUSAGE;
     if (!rc && npos == 1)
         rc = list_columns(pos[0], &err);
     else if (!rc)

@@ -4,6 +4,8 @@
  */
 #include "common/kv.h"
 #include "cli/cli.h"
+#include "ws/ws_records.h"
+#include "common/log.h"
 #include "common/mem.h"
 #include "dest/dest.h"
 #include "sync/connector.h"
@@ -39,17 +41,48 @@ static char *absolute(const char *path)
     return path[0] == '/' ? xstrdup(path) : ws_resolve_dir(path);
 }
 
+/*
+ * Moving to another warehouse leaves the old one as it is: say so, since
+ * disconnect deletes only what is in the current destination.  The
+ * "created by Kaivo" mark belongs to the old file and is dropped.
+ */
+static int leave_old_warehouse(struct ws *ws, const char *new_path,
+                               struct kv_err *err)
+{
+    char *type = ws_config_get(ws, "destination.type");
+    char *old = connector_dest_path(ws);
+    bool same = (!type || !strcmp(type, "sqlite")) && new_path &&
+                !strcmp(old, new_path);
+    bool synced = ws_records_count(ws, "campaigns") +
+                  ws_records_count(ws, "campaigns_actions") +
+                  ws_records_count(ws, "newsletters") > 0;
+    int rc = KV_OK;
+
+    if (!same && synced)
+        klog_warn("the tables synced so far stay in the previous destination "
+                  "(%s); 'kaivo disconnect' deletes only what is in the "
+                  "current one", type && strcmp(type, "sqlite") ? type : old);
+    if (!same)
+        rc = ws_config_unset(ws, "destination.created", err);
+    free(type);
+    free(old);
+    return rc;
+}
+
 static int set_sqlite(const char *path, struct kv_err *err)
 {
     struct ws *ws = NULL;
     struct dest *d = NULL;
     char *where = NULL;
+    char *target = path ? absolute(path) : NULL;
     int rc = cli_open_ws(&ws, err);
 
+    if (!rc && !target)
+        target = ws_path(ws, "warehouse/customerio.sqlite");
+    if (!rc)
+        rc = leave_old_warehouse(ws, target, err);
     if (!rc)
         rc = ws_config_set(ws, "destination.type", "sqlite", err);
-    if (!rc)
-        rc = ws_config_unset(ws, "destination.created", err);
     if (!rc && path) {
         where = absolute(path);
         rc = ws_config_set(ws, "destination.path", where, err);
@@ -67,6 +100,7 @@ static int set_sqlite(const char *path, struct kv_err *err)
     }
     dest_close(d);
     free(where);
+    free(target);
     ws_free(ws);
     return rc;
 }

@@ -99,10 +99,9 @@ int cmd_forget(int argc, char **argv)
     if (cli_parse(argc, argv, &forget_cmd, &pos, &npos, &status))
         return status;
     kv_err_clear(&err);
-    t = catalog_find(pos[0]);
+    t = catalog_require(pos[0], &err);
     if (!t)
-        rc = kv_err_set(&err, KV_EUSAGE, "unknown table '%s' (tables: "
-                        "campaigns, campaigns_actions, newsletters)", pos[0]);
+        rc = KV_EUSAGE;
     else
         rc = forget(t, pos + 1, npos - 1, &err);
     free(pos);

@@ -118,10 +118,8 @@ static int check_tables(struct ws *ws, char **names, int n,
     if (!n)
         return kv_err_set(err, KV_EUSAGE, "name at least one table");
     for (int i = 0; i < n; i++) {
-        if (!catalog_find(names[i]))
-            return kv_err_set(err, KV_EUSAGE, "unknown table '%s' (tables: "
-                              "campaigns, campaigns_actions, newsletters)",
-                              names[i]);
+        if (!catalog_require(names[i], err))
+            return KV_EUSAGE;
         if (ws_table_get(ws, names[i], &info, err))
             return kv_err_set(err, KV_EUSAGE, "no tables yet: run 'kaivo "
                               "connect customerio' first");

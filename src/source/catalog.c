@@ -78,3 +78,14 @@ const struct catalog_column *catalog_column(const struct catalog_table *t,
             return &t->cols[i];
     return NULL;
 }
+
+const struct catalog_table *catalog_require(const char *name,
+                                            struct kv_err *err)
+{
+    const struct catalog_table *t = catalog_find(name);
+
+    if (!t)
+        kv_err_set(err, KV_EUSAGE, "unknown table '%s' (tables: campaigns, "
+                   "campaigns_actions, newsletters)", name);
+    return t;
+}

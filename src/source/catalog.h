@@ -8,6 +8,7 @@
 #define KV_CATALOG_H
 
 #include "common/kv.h"
+#include "common/err.h"
 #include "common/table.h"
 
 struct catalog_column {
@@ -28,6 +29,9 @@ struct catalog_table {
 const struct catalog_table *catalog_tables(int *n);
 /* The table called name, or NULL. */
 const struct catalog_table *catalog_find(const char *name);
+/* The table called name, or NULL with a usage error naming the tables. */
+const struct catalog_table *catalog_require(const char *name,
+                                            struct kv_err *err);
 /* The default column called name in t, or NULL. */
 const struct catalog_column *catalog_column(const struct catalog_table *t,
                                             const char *name);

@@ -66,7 +66,7 @@ static const char *digits_to_int64(const char *s, size_t len, int64_t *out)
     return NULL;
 }
 
-static const char *to_int64(const json_t *v, int64_t *out)
+const char *convert_int64(const json_t *v, int64_t *out)
 {
     if (json_is_integer(v)) {
         *out = (int64_t)json_integer_value(v);
@@ -89,7 +89,7 @@ static void cell_set_text(struct table_cell *c, const char *s, size_t len)
 
 static const char *cell_int64(const json_t *v, struct table_cell *c)
 {
-    const char *got = to_int64(v, &c->i);
+    const char *got = convert_int64(v, &c->i);
 
     if (!got)
         c->kind = CELL_INT;
@@ -106,7 +106,7 @@ static const char *cell_timestamp(const json_t *v, const char *column,
 
     if (json_is_string(v))
         return "string";
-    got = to_int64(v, &epoch);
+    got = convert_int64(v, &epoch);
     if (got)
         return got;
     /* Customer.io's "never started" (PRODUCT.md) */
@@ -282,7 +282,7 @@ static int key_value(const char *column, json_t *v, int64_t hint,
     }
     if (!v || json_is_null(v))
         return kv_err_set(err, KV_EMALFORMED, "record has no '%s'", column);
-    got = to_int64(v, id);
+    got = convert_int64(v, id);
     if (got)
         return kv_err_set(err, KV_EMALFORMED, "record key '%s' is not an "
                           "integer (got %s)", column, got);

@@ -47,6 +47,13 @@ int convert_record(const struct table_schema *s, json_t *rec,
                    struct convert_report *rep, struct kv_err *err);
 
 /*
+ * Reads v as INT64 by the rules above (integer, whole real, decimal
+ * string).  Returns NULL, or what v was instead ("string", "boolean",
+ * "real with a fraction", ...).
+ */
+const char *convert_int64(const json_t *v, int64_t *out);
+
+/*
  * The type Kaivo gives a newly seen field from one value: integer INT64,
  * real FLOAT64, true/false BOOL, string STRING, array/object JSON.  Returns
  * false for null (nothing to infer from).

@@ -7,6 +7,7 @@
 #include "common/mem.h"
 #include "common/util.h"
 #include "source/catalog.h"
+#include "source/convert.h"
 #include "sync/connector.h"
 #include "ws/ws_history.h"
 #include "ws/ws_lock.h"
@@ -54,10 +55,8 @@ static int check_requested(struct ws *ws, const struct sync_options *opt,
     for (int i = 0; i < opt->ntables; i++) {
         struct ws_table_info info;
 
-        if (!catalog_find(opt->tables[i]))
-            return kv_err_set(err, KV_EUSAGE, "unknown table '%s' (tables: "
-                              "campaigns, campaigns_actions, newsletters)",
-                              opt->tables[i]);
+        if (!catalog_require(opt->tables[i], err))
+            return KV_EUSAGE;
         if (ws_table_get(ws, opt->tables[i], &info, err))
             return KV_EUSAGE;
         if (!info.selected)
@@ -83,14 +82,15 @@ static void collect_campaign_ids(struct sync_ctx *ctx, json_t *items)
     size_t i;
     json_t *rec;
 
+    /* the same reading of an id as the campaigns table's: 4, 4.0, "4" */
     json_array_foreach(items, i, rec) {
-        json_t *id = json_object_get(rec, "id");
+        int64_t id;
 
-        if (!json_is_integer(id))
+        if (convert_int64(json_object_get(rec, "id"), &id))
             continue;
         ctx->campaign_ids = xrealloc(ctx->campaign_ids, sizeof(int64_t) *
                                      (ctx->ncampaigns + 1));
-        ctx->campaign_ids[ctx->ncampaigns++] = json_integer_value(id);
+        ctx->campaign_ids[ctx->ncampaigns++] = id;
     }
 }
 
