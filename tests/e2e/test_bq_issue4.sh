@@ -49,27 +49,27 @@ assert_eq "$(fbq_count newsletters)" "$((n_before - 1))" "a later sync brought i
 assert_eq "$(fbq_py campaigns_actions "sum(1 for x in r if x['campaign_id'] + ':' + x['id'] == '$akey')")" 0 "a later sync brought the action back"
 
 # columns drop: out of the BigQuery schema now, and after the next sync
-fbq_fields newsletters | grep -qx tags || fail "tags not there to drop"
+fbq_fields newsletters | grep -x tags >/dev/null || fail "tags not there to drop"
 kv columns newsletters drop tags >/dev/null
-fbq_fields newsletters | grep -qx tags && fail "dropped column still in BigQuery"
+fbq_fields newsletters | grep -x tags >/dev/null && fail "dropped column still in BigQuery"
 kv sync >/dev/null 2>&1 || fail "sync after drop"
-fbq_fields newsletters | grep -qx tags && fail "dropped column came back"
+fbq_fields newsletters | grep -x tags >/dev/null && fail "dropped column came back"
 
 # columns hash: 64-hex HMACs, and the raw value in no table at all
 raw=$(fbq_py campaigns_actions 'max((x["subject"] or "" for x in r), key=len)')
 [ ${#raw} -ge 8 ] || fail "no subject to hash"
 kv columns campaigns_actions hash subject >/dev/null
-fbq_fields campaigns_actions | grep -qx subject && fail "raw subjects not removed at once"
+fbq_fields campaigns_actions | grep -x subject >/dev/null && fail "raw subjects not removed at once"
 kv sync >/dev/null 2>&1 || fail "sync after hash"
 assert_eq "$(fbq_py campaigns_actions 'sum(1 for x in r if x["subject"] is not None and not re.fullmatch("[0-9a-f]{64}", x["subject"]))')" 0 "a subject that is no HMAC"
 [ "$(fbq_py campaigns_actions 'sum(1 for x in r if x["subject"])')" -gt 0 ] || fail "no hashed subjects"
-fbq_dump_all | grep -qF -- "$raw" && fail "a raw hashed value is in BigQuery"
+fbq_dump_all | grep -F -- "$raw" >/dev/null && fail "a raw hashed value is in BigQuery"
 
 # an unselected field lands nowhere: no column, no value
 sim_ctl config "add_field=planted" >/dev/null
 kv -v sync --json >"$T/out.unsel" 2>"$T/err.unsel" || fail "sync with a new field"
 for t in campaigns campaigns_actions newsletters; do
-    fbq_fields "$t" | grep -qx planted && fail "planted became a column of $t"
+    fbq_fields "$t" | grep -x planted >/dev/null && fail "planted became a column of $t"
 done
 fbq_dump_all >"$T/all.json"
 grep -qa KAIVO_MARKER_planted "$T/all.json" "$T/out.unsel" "$T/err.unsel" &&
@@ -139,11 +139,11 @@ bq_dest_ds() {
 }
 bq_dest_ds
 kv sync >/dev/null 2>&1 || fail "fixture sync"
-fbq_fields campaigns cio3 | grep -qx timezone || fail "timezone not synced"
+fbq_fields campaigns cio3 | grep -x timezone >/dev/null || fail "timezone not synced"
 sim_stop
 sim_start --fixtures "$T/f2"
 sqlite3 "$WS/.kaivo/state.db" "UPDATE config SET value='$SIM_URL/v1' WHERE key='source.base_url'"
 kv sync >/dev/null 2>&1 || fail "sync after the field went"
-fbq_fields campaigns cio3 | grep -qx timezone && fail "full refresh kept a gone field"
-fbq_fields newsletters cio3 | grep -qx name || fail "newsletters lost a column"
+fbq_fields campaigns cio3 | grep -x timezone >/dev/null && fail "full refresh kept a gone field"
+fbq_fields newsletters cio3 | grep -x name >/dev/null || fail "newsletters lost a column"
 echo "PASS test_bq_issue4"

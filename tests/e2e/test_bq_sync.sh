@@ -46,7 +46,7 @@ kv sync --full-refresh >/dev/null 2>"$T/err4" || { cat "$T/err4" >&2; fail "full
 got=$(kv query --format csv "SELECT count(*) AS n FROM newsletters" | tail -n 1)
 assert_eq "$got" "$(fbq_count newsletters)" "query count"
 kv query "DELETE FROM newsletters WHERE TRUE" >/dev/null 2>&1 && fail "a DELETE query ran"
-kv status | grep -q "bigquery kaivo-test.cio" || fail "status"
+kv status | grep "bigquery kaivo-test.cio" >/dev/null || fail "status"
 
 # staging tables are gone
 left=$(fbq_get tables "dataset=cio" | python3 -c 'import json,sys; print(sum(1 for t in json.load(sys.stdin)["tables"] if "_kaivo_stg_" in t))')

@@ -26,7 +26,7 @@ grep -q "invalid duration '0s'" "$T/err" || fail "no message for 0s"
 rc=0; kv run --every 5x 2>/dev/null || rc=$?
 assert_eq "$rc" 2 "exit status for --every 5x"
 
-kv status | grep -q '^scheduler    not running' || fail "status before run"
+kv status | grep '^scheduler    not running' >/dev/null || fail "status before run"
 
 # two runs on schedule, status in between
 start_run "$T/run.log" --every 2s
@@ -49,7 +49,7 @@ kill -TERM "$RUN_PID"; rc=0; wait "$RUN_PID" || rc=$?
 assert_eq "$rc" 0 "run exit status after SIGTERM"
 grep -q 'retrying at' "$T/run.log" || fail "the failure does not say when it retries"
 grep -q 'scheduler stopped' "$T/run.log" || fail "no stop line"
-kv status | grep -q '^scheduler    not running$' || fail "status after the scheduler stopped"
+kv status | grep '^scheduler    not running$' >/dev/null || fail "status after the scheduler stopped"
 # one line per run: no per-table lines at the default level
 n_runs=$(kv history --json | py "import json,sys; print(len(json.load(sys.stdin)))")
 n_lines=$(grep -c 'run #' "$T/run.log")
@@ -57,7 +57,7 @@ n_lines=$(grep -c 'run #' "$T/run.log")
 ! grep -q 'records read, .* unchanged' "$T/run.log" || fail "per-table lines at the default level"
 fid=$(grep '^failure|' "$hook" | head -1 | cut -d'|' -f2)
 kv history --json | py "import json,sys; r={x['id']:x for x in json.load(sys.stdin)}; assert r[$fid]['status']=='failed', r[$fid]"
-grep "^failure|" "$hook" | head -1 | grep -q "503" || { cat "$hook"; fail "KAIVO_ERROR does not say what failed"; }
+grep "^failure|" "$hook" | head -1 | grep "503" >/dev/null || { cat "$hook"; fail "KAIVO_ERROR does not say what failed"; }
 ! grep -q "$SIM_KEY" "$hook" || fail "the key reached the notify command"
 
 # SIGTERM in the middle of a sync: exit 0, run cancelled, data consistent
@@ -81,7 +81,7 @@ kv sync >/dev/null 2>&1 || fail "sync after a cancelled run"
 start_run "$T/run3.log" --every 1h
 wait_for "a run after restart" grep -q 'run #[0-9]* ok' "$T/run3.log"
 kill -9 "$RUN_PID"; wait "$RUN_PID" 2>/dev/null || true
-kv status | grep -q '^scheduler    not running (the last one stopped without cleaning up)' || { kv status; fail "status after kill -9 of the scheduler"; }
+kv status | grep '^scheduler    not running (the last one stopped without cleaning up)' >/dev/null || { kv status; fail "status after kill -9 of the scheduler"; }
 start_run "$T/run4.log" --every 1h
 wait_for "a scheduler after kill -9" grep -q 'run #[0-9]* ok' "$T/run4.log"
 kill -INT "$RUN_PID"; rc=0; wait "$RUN_PID" || rc=$?

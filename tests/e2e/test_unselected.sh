@@ -24,4 +24,4 @@ if grep -rqa "KAIVO_MARKER_planted" "$WS" "$T/out" "$T/err"; then
     grep -rla "KAIVO_MARKER_planted" "$WS" "$T/out" "$T/err" >&2
     fail "an unselected value landed"
 fi
-curl -sf "$SIM_URL/v1/newsletters?limit=1" -H "Authorization: Bearer $SIM_KEY" | grep -q KAIVO_MARKER_planted || fail "the simulator sent no marker: the test proves nothing"
+curl -sf "$SIM_URL/v1/newsletters?limit=1" -H "Authorization: Bearer $SIM_KEY" | grep KAIVO_MARKER_planted >/dev/null || fail "the simulator sent no marker: the test proves nothing"
