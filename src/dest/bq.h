@@ -32,6 +32,13 @@ struct bq_config {
 int bq_open(const struct bq_config *cfg, struct dest **out,
             struct kv_err *err);
 
+/*
+ * Query jobs run from now on carry configuration.jobTimeoutMs = ms, so
+ * BigQuery itself stops a long query (0: no limit, the default).  Does
+ * nothing when d is not a BigQuery destination.
+ */
+void bq_set_job_timeout(struct dest *d, int64_t ms);
+
 /* Requests and uploaded bytes so far (tests and benchmarks). */
 void bq_counters(struct dest *d, int64_t *requests, int64_t *bytes);
 

@@ -40,6 +40,7 @@ struct bq {
     int64_t retry_base_ms;
     int64_t retry_cap_ms;
     int64_t poll_ms;      /* first jobs.get delay */
+    int64_t job_timeout_ms; /* query jobs' jobTimeoutMs; 0: none */
     size_t resumable_at;  /* uploads of this many bytes go resumable */
     int64_t requests;     /* counters for tests and benchmarks */
     int64_t bytes_up;

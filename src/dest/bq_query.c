@@ -24,7 +24,16 @@ static json_t *query_config(const struct bq *b, const char *sql, bool dry)
 
     if (dry)
         json_object_set_new(c, "dryRun", json_true());
+    if (!dry && b->job_timeout_ms > 0)
+        json_object_set_new(c, "jobTimeoutMs", json_sprintf("%" PRId64,
+                            b->job_timeout_ms));
     return c;
+}
+
+void bq_set_job_timeout(struct dest *d, int64_t ms)
+{
+    if (d && !strcmp(d->ops->name, "bigquery"))
+        ((struct bq *)d)->job_timeout_ms = ms;
 }
 
 static int check_tables(const struct bq *b, json_t *refs,

@@ -6,7 +6,9 @@
 #include "mcp/mcp_data.h"
 #include "common/mem.h"
 #include "common/util.h"
+#include "mcp/mcp_bq.h"
 #include "mcp/mcp_sandbox.h"
+#include "sync/connector.h"
 #include "source/catalog.h"
 #include "ws/ws_history.h"
 #include "ws/ws_lock.h"
@@ -34,20 +36,32 @@ static const char *description(const char *table)
     return "";
 }
 
-/* Other destinations are not served yet; say so as a tool error. */
+static bool on_bq(const struct mcp_server *s)
+{
+    return !strcmp(s->dest_type, "bigquery");
+}
+
+/*
+ * BigQuery is reached through its destination, opened once and kept: a
+ * second open would read the key and fetch a token again for every call.
+ */
+static int open_bq(struct mcp_server *s, struct kv_err *err)
+{
+    if (s->dest)
+        return KV_OK;
+    return connector_open_dest(s->ws, &s->dest, err);
+}
+
+/* Other destinations are not served; say so as a tool error. */
 static int check_backend(struct mcp_server *s, struct kv_err *err)
 {
     if (!strcmp(s->dest_type, "sqlite"))
         return KV_OK;
-    /*
-     * NEEDSWORK: BigQuery needs its own sandbox (a dry run that must report
-     * statementType SELECT and only this dataset's referencedTables, then
-     * a run with maximumBytesBilled), written once the BigQuery destination
-     * has landed; until then the MCP server serves SQLite warehouses only.
-     */
+    if (on_bq(s))
+        return open_bq(s, err);
     return kv_err_set(err, KV_EUSAGE, "this workspace's destination is "
-                      "'%s'; the MCP server reads SQLite warehouses only "
-                      "for now", s->dest_type);
+                      "'%s'; the MCP server reads SQLite and BigQuery "
+                      "warehouses only", s->dest_type);
 }
 
 static void sandbox_for(struct mcp_server *s, struct mcp_sandbox *sb,
@@ -78,10 +92,28 @@ static int64_t rows_of(struct mcp_server *s, const char *table)
     struct kv_err err;
     int64_t n = -1;
 
+    if (on_bq(s)) {
+        if (open_bq(s, &err) ||
+            s->dest->ops->row_count(s->dest, table, &n, &err))
+            return -1;
+        return n;
+    }
     sandbox_for(s, &sb, 1, s->lim.timeout_ms);
     if (mcp_sandbox_row_count(&sb, table, &n, &err))
         return -1;
     return n;
+}
+
+/* Model SQL through the warehouse's own sandbox. */
+static int run_query(struct mcp_server *s, const char *sql, int max_rows,
+                     int timeout_ms, json_t **out, struct kv_err *err)
+{
+    struct mcp_sandbox sb;
+
+    sandbox_for(s, &sb, max_rows, timeout_ms);
+    if (on_bq(s))
+        return mcp_bq_query(s->dest, &sb, sql, out, err);
+    return mcp_sandbox_query(&sb, sql, out, err);
 }
 
 static json_t *table_json(struct mcp_server *s, const char *name)
@@ -149,6 +181,53 @@ static void add_types(struct mcp_server *s, const char *table, json_t *cols)
     ws_columns_free(known, n);
 }
 
+/*
+ * BigQuery's columns as Kaivo wrote them: the selected columns of the
+ * workspace plus _kaivo_synced_at.  The destination interface has no
+ * schema read, and the tables hold nothing Kaivo did not put there.
+ */
+static int bq_columns(struct mcp_server *s, const char *table,
+                      json_t **out, struct kv_err *err)
+{
+    struct ws_column *known = NULL;
+    int n = 0;
+    int rc;
+
+    if (rows_of(s, table) < 0)
+        return kv_err_set(err, KV_ENOENT, "table '%s' is not in the "
+                          "warehouse yet: run a sync", table);
+    rc = ws_columns_list(s->ws, table, &known, &n, err);
+    if (rc)
+        return rc;
+    *out = json_array();
+    for (int i = 0; i < n; i++)
+        if (known[i].selected)
+            json_array_append_new(*out, json_pack("{s:s, s:s, s:b}",
+                                  "name", known[i].name, "type",
+                                  table_type_name(known[i].type),
+                                  "nullable", 1));
+    json_array_append_new(*out, json_pack("{s:s, s:s, s:b}", "name",
+                          "_kaivo_synced_at", "type", "TIMESTAMP",
+                          "nullable", 0));
+    ws_columns_free(known, n);
+    return KV_OK;
+}
+
+static int columns_of(struct mcp_server *s, const char *table,
+                      json_t **out, struct kv_err *err)
+{
+    struct mcp_sandbox sb;
+    int rc;
+
+    if (on_bq(s))
+        return bq_columns(s, table, out, err);
+    sandbox_for(s, &sb, 1, s->lim.timeout_ms);
+    rc = mcp_sandbox_columns(&sb, table, out, err);
+    if (!rc)
+        add_types(s, table, *out);
+    return rc;
+}
+
 static json_t *key_json(const char *table)
 {
     const struct catalog_table *t = catalog_find(table);
@@ -162,13 +241,14 @@ static json_t *key_json(const char *table)
 static int add_sample(struct mcp_server *s, const char *table, int nsample,
                       json_t *o, struct kv_err *err)
 {
-    struct mcp_sandbox sb;
-    char *sql = xasprintf("SELECT * FROM \"%s\" LIMIT %d", table, nsample);
+    /* table is one of the fixed dataset names, safe to quote as is */
+    const char *q = on_bq(s) ? "`" : "\"";
+    char *sql = xasprintf("SELECT * FROM %s%s%s LIMIT %d", q, table, q,
+                          nsample);
     json_t *res = NULL;
     int rc;
 
-    sandbox_for(s, &sb, nsample, s->lim.timeout_ms);
-    rc = mcp_sandbox_query(&sb, sql, &res, err);
+    rc = run_query(s, sql, nsample, s->lim.timeout_ms, &res, err);
     if (!rc)
         json_object_set(o, "sample", json_object_get(res, "rows"));
     json_decref(res);
@@ -179,7 +259,6 @@ static int add_sample(struct mcp_server *s, const char *table, int nsample,
 int mcp_data_describe(struct mcp_server *s, const char *table, int nsample,
                       json_t **out, struct kv_err *err)
 {
-    struct mcp_sandbox sb;
     json_t *cols = NULL;
     json_t *o = NULL;
     int rc = check_backend(s, err);
@@ -188,12 +267,10 @@ int mcp_data_describe(struct mcp_server *s, const char *table, int nsample,
         rc = kv_err_set(err, KV_ENOENT, "no table '%s': the tables are "
                         "campaigns, campaigns_actions and newsletters",
                         table);
-    sandbox_for(s, &sb, 1, s->lim.timeout_ms);
     if (!rc)
-        rc = mcp_sandbox_columns(&sb, table, &cols, err);
+        rc = columns_of(s, table, &cols, err);
     if (rc)
         goto out;
-    add_types(s, table, cols);
     o = table_json(s, table);
     json_object_del(o, "in_warehouse");
     json_object_set_new(o, "table", json_string(table));
@@ -267,13 +344,11 @@ int mcp_data_status(struct mcp_server *s, json_t **out, struct kv_err *err)
 int mcp_data_query(struct mcp_server *s, const char *sql, int max_rows,
                    int timeout_ms, json_t **out, struct kv_err *err)
 {
-    struct mcp_sandbox sb;
     int rc = check_backend(s, err);
 
     if (rc)
         return rc;
-    sandbox_for(s, &sb, max_rows, timeout_ms);
-    rc = mcp_sandbox_query(&sb, sql, out, err);
+    rc = run_query(s, sql, max_rows, timeout_ms, out, err);
     if (!rc)
         json_object_set_new(*out, "backend", json_string(s->dest_type));
     return rc;

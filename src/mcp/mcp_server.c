@@ -63,6 +63,8 @@ void mcp_server_release(struct mcp_server *s)
 {
     free(s->warehouse);
     free(s->dest_type);
+    dest_close(s->dest);
+    s->dest = NULL;
     s->warehouse = NULL;
     s->dest_type = NULL;
 }

@@ -10,6 +10,7 @@
 
 #include "common/kv.h"
 #include "common/err.h"
+#include "dest/dest.h"
 #include "ws/ws.h"
 
 #include <signal.h>
@@ -35,6 +36,7 @@ struct mcp_server {
     struct ws *ws;          /* not owned: the workspace, fixed at start */
     char *warehouse;        /* owned: the SQLite warehouse path */
     char *dest_type;        /* owned: "sqlite", or the other destination */
+    struct dest *dest;      /* owned: BigQuery, opened at first use */
     struct mcp_limits lim;
     volatile sig_atomic_t *cancel; /* stops a running query; may be NULL */
     int64_t window_start;   /* rate limit: this minute's first call */
