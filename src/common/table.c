@@ -4,6 +4,9 @@
 #include "common/kv.h"
 #include "common/table.h"
 #include "common/mem.h"
+#include "common/util.h"
+
+#include <ctype.h>
 
 #include <openssl/evp.h>
 
@@ -114,4 +117,48 @@ void table_row_hash(const struct table_schema *s, struct table_row *row)
     }
     EVP_DigestFinal_ex(md, row->hash, &n);
     EVP_MD_CTX_free(md);
+}
+
+/* "CAMPAIGN_ID:ID": the form a key of s takes, for messages. */
+static void key_form(const struct table_schema *s, struct sbuf *sb)
+{
+    for (int i = 0; i < s->nkey; i++) {
+        if (i)
+            sbuf_add(sb, ":", 1);
+        for (const char *p = s->cols[i].name; *p; p++) {
+            char c = (char)toupper((unsigned char)*p);
+
+            sbuf_add(sb, &c, 1);
+        }
+    }
+}
+
+/* Parses "12" or "12:301" into s->nkey integers. */
+int table_key_parse(const struct table_schema *s, const char *key,
+                     int64_t *vals, struct kv_err *err)
+{
+    char *copy = xstrdup(key);
+    char *p = copy;
+    int n = 0;
+    int rc = KV_OK;
+    struct sbuf form;
+
+    while (p && n < s->nkey) {
+        char *colon = strchr(p, ':');
+
+        if (colon)
+            *colon = '\0';
+        if (!kv_parse_int64(p, &vals[n++]))
+            break;
+        p = colon ? colon + 1 : NULL;
+    }
+    if (p || n != s->nkey) {
+        sbuf_init(&form, 0);
+        key_form(s, &form);
+        rc = kv_err_set(err, KV_EUSAGE, "malformed key '%s' for table '%s' "
+                        "(expected %s)", key, s->name, form.buf);
+        sbuf_release(&form);
+    }
+    free(copy);
+    return rc;
 }

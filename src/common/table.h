@@ -7,6 +7,7 @@
 #define KV_TABLE_H
 
 #include "common/kv.h"
+#include "common/err.h"
 
 /* Column types, named as in PRODUCT.md (BigQuery's names). */
 enum table_type {
@@ -94,6 +95,14 @@ struct table_row {
     char *key;                /* owned */
     unsigned char hash[32];
 };
+
+/*
+ * Parses a row key as text ("12", or "12:301" for a two-column key) into
+ * s->nkey integers in vals.  KV_EUSAGE, naming the expected form, when it
+ * is not one.
+ */
+int table_key_parse(const struct table_schema *s, const char *key,
+                    int64_t *vals, struct kv_err *err);
 
 /* Frees the contents and leaves an empty row. */
 void table_row_release(struct table_row *row);

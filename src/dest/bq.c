@@ -55,30 +55,6 @@ static int bq_check(struct dest *d, struct kv_err *err)
     return rc;
 }
 
-/* Parses "12" or "12:301" into s->nkey integers. */
-static int parse_key(const struct table_schema *s, const char *key,
-                     int64_t *vals, struct kv_err *err)
-{
-    char *copy = xstrdup(key);
-    char *p = copy;
-    int n = 0;
-
-    while (p && n < s->nkey) {
-        char *colon = strchr(p, ':');
-
-        if (colon)
-            *colon = '\0';
-        if (!kv_parse_int64(p, &vals[n++]))
-            break;
-        p = colon ? colon + 1 : NULL;
-    }
-    free(copy);
-    if (p || n != s->nkey)
-        return kv_err_set(err, KV_EUSAGE, "malformed key '%s' for table "
-                          "'%s'", key, s->name);
-    return KV_OK;
-}
-
 static int delete_chunk(struct bq *b, const struct table_schema *s,
                         const int64_t *vals, size_t n, int64_t *removed,
                         struct kv_err *err)
@@ -112,7 +88,7 @@ static int bq_forget(struct dest *d, const struct table_schema *s,
 
     *removed = 0;
     for (size_t k = 0; !rc && k < n; k++)
-        rc = parse_key(s, keys[k], vals + k * (size_t)s->nkey, err);
+        rc = table_key_parse(s, keys[k], vals + k * (size_t)s->nkey, err);
     if (!rc)
         rc = bq_table_get(b, s->name, &table, err);
     for (size_t k = 0; !rc && table && k < n; k += FORGET_CHUNK)

@@ -8,7 +8,6 @@
 #include "dest/sqlw_int.h"
 #include "common/util.h"
 
-#include <ctype.h>
 #include <unistd.h>
 
 /* Long enough to ride out a checkpoint or a reader's snapshot. */
@@ -193,50 +192,6 @@ out:
     return rc;
 }
 
-/* "CAMPAIGN_ID:ID": the form a key of s takes, for messages. */
-static void key_form(const struct table_schema *s, struct sbuf *sb)
-{
-    for (int i = 0; i < s->nkey; i++) {
-        if (i)
-            sbuf_add(sb, ":", 1);
-        for (const char *p = s->cols[i].name; *p; p++) {
-            char c = (char)toupper((unsigned char)*p);
-
-            sbuf_add(sb, &c, 1);
-        }
-    }
-}
-
-/* Parses "12" or "12:301" into s->nkey integers. */
-static int parse_key(const struct table_schema *s, const char *key,
-                     int64_t *vals, struct kv_err *err)
-{
-    char *copy = xstrdup(key);
-    char *p = copy;
-    int n = 0;
-    int rc = KV_OK;
-    struct sbuf form;
-
-    while (p && n < s->nkey) {
-        char *colon = strchr(p, ':');
-
-        if (colon)
-            *colon = '\0';
-        if (!kv_parse_int64(p, &vals[n++]))
-            break;
-        p = colon ? colon + 1 : NULL;
-    }
-    if (p || n != s->nkey) {
-        sbuf_init(&form, 0);
-        key_form(s, &form);
-        rc = kv_err_set(err, KV_EUSAGE, "malformed key '%s' for table '%s' "
-                        "(expected %s)", key, s->name, form.buf);
-        sbuf_release(&form);
-    }
-    free(copy);
-    return rc;
-}
-
 static int delete_keys(struct sqlw *w, const struct table_schema *s,
                        const int64_t *vals, size_t n, int64_t *removed,
                        struct kv_err *err)
@@ -280,7 +235,7 @@ static int sqlw_forget(struct dest *d, const struct table_schema *s,
 
     *removed = 0;
     for (size_t k = 0; !rc && k < n; k++)
-        rc = parse_key(s, keys[k], vals + k * (size_t)s->nkey, err);
+        rc = table_key_parse(s, keys[k], vals + k * (size_t)s->nkey, err);
     if (rc)
         goto out;
     rc = sqlw_table_exists(w->db, s->name, &exists, err);
