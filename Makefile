@@ -51,7 +51,7 @@ $(BUILD)/libkaivo.a: $(LIB_OBJ)
 
 $(BUILD)/kaivo: $(BUILD)/obj/src/cli/main.o $(BUILD)/libkaivo.a
 	@echo "  LINK    $@"
-	@$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpthread
 
 # The simulator shares only the common layer with the product.
 $(BUILD)/kaivo-cio-sim: $(SIM_OBJ) $(COMMON_OBJ)

@@ -7,6 +7,25 @@
 #include "common/log.h"
 
 #include <curl/curl.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
+/*
+ * Large blocks (response bodies, big strings of parsed pages) are mapped
+ * and handed back at free.  glibc would otherwise raise this threshold
+ * after the first such free, up to 32 MB, and serve later large blocks
+ * from a heap whose high-water mark never falls: with 5 MB action bodies
+ * that was 78 MB of peak RSS instead of 49.
+ */
+#define MMAP_THRESHOLD (256 * 1024)
+
+static void tune_malloc(void)
+{
+#ifdef __GLIBC__
+    mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD);
+#endif
+}
 
 struct command {
     const char *name;
@@ -82,6 +101,7 @@ int main(int argc, char **argv)
         puts("kaivo 0.1.0");
         return 0;
     }
+    tune_malloc();
     curl_global_init(CURL_GLOBAL_DEFAULT);
     for (size_t c = 0; c < KV_ARRAY_LEN(commands); c++) {
         if (!strcmp(argv[i], commands[c].name)) {

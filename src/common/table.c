@@ -9,6 +9,7 @@
 #include <ctype.h>
 
 #include <openssl/evp.h>
+#include <pthread.h>
 
 static const char *const type_names[] = {
     "INT64", "FLOAT64", "BOOL", "STRING", "TIMESTAMP", "JSON",
@@ -76,47 +77,109 @@ void table_schema_release(struct table_schema *s)
     memset(s, 0, sizeof(*s));
 }
 
+void table_cell_clear(struct table_cell *c)
+{
+    if (!c->borrowed)
+        free(c->text);
+    memset(c, 0, sizeof(*c));
+}
+
 void table_row_release(struct table_row *row)
 {
     for (int i = 0; i < row->ncells; i++)
-        free(row->cells[i].text);
+        table_cell_clear(&row->cells[i]);
     free(row->cells);
     free(row->key);
     memset(row, 0, sizeof(*row));
 }
 
+/*
+ * The bytes a row's hash is taken over go through this buffer, so that
+ * the digest sees a few large updates rather than three per cell (the
+ * call overhead, not the hashing, was the cost).  The byte stream is the
+ * same as unbuffered: stored hashes stay valid.
+ */
+#define FEED_DIRECT 256
+
+struct hash_feed {
+    EVP_MD_CTX *md;
+    size_t len;
+    unsigned char buf[2048];
+};
+
+static void feed_flush(struct hash_feed *f)
+{
+    if (f->len)
+        EVP_DigestUpdate(f->md, f->buf, f->len);
+    f->len = 0;
+}
+
+/* Small pieces are gathered; a long text goes to the digest as it is. */
+static void feed(struct hash_feed *f, const void *p, size_t n)
+{
+    if (f->len + n > sizeof(f->buf) || n >= FEED_DIRECT)
+        feed_flush(f);
+    if (n >= FEED_DIRECT) {
+        EVP_DigestUpdate(f->md, p, n);
+        return;
+    }
+    memcpy(f->buf + f->len, p, n);
+    f->len += n;
+}
+
 /* Length-prefixed so that no two different rows feed the same bytes. */
-static void hash_bytes(EVP_MD_CTX *md, char tag, const void *p, size_t n)
+static void hash_bytes(struct hash_feed *f, char tag, const void *p,
+                       size_t n)
 {
     uint64_t len = n;
 
-    EVP_DigestUpdate(md, &tag, 1);
-    EVP_DigestUpdate(md, &len, sizeof(len));
-    EVP_DigestUpdate(md, p, n);
+    feed(f, &tag, 1);
+    feed(f, &len, sizeof(len));
+    feed(f, p, n);
+}
+
+static EVP_MD *sha256_md;
+
+static void fetch_sha256(void)
+{
+    sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+/*
+ * SHA-256 looked up once: naming it per row (EVP_sha256()) makes OpenSSL
+ * 3 search its providers every time.  Kept for the process's life.
+ */
+static const EVP_MD *sha256(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+    pthread_once(&once, fetch_sha256);
+    return sha256_md ? sha256_md : EVP_sha256();
 }
 
 void table_row_hash(const struct table_schema *s, struct table_row *row)
 {
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    struct hash_feed f = {.md = EVP_MD_CTX_new()};
     unsigned int n = 0;
 
-    EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+    EVP_DigestInit_ex(f.md, sha256(), NULL);
     for (int i = 0; i < row->ncells && i < s->ncols; i++) {
         const struct table_cell *c = &row->cells[i];
 
-        hash_bytes(md, 'c', s->cols[i].name, strlen(s->cols[i].name));
-        hash_bytes(md, 't', &s->cols[i].type, sizeof(s->cols[i].type));
+        hash_bytes(&f, 'c', s->cols[i].name, strlen(s->cols[i].name));
+        hash_bytes(&f, 't', &s->cols[i].type, sizeof(s->cols[i].type));
         if (c->kind == CELL_INT)
-            hash_bytes(md, 'i', &c->i, sizeof(c->i));
+            hash_bytes(&f, 'i', &c->i, sizeof(c->i));
         else if (c->kind == CELL_REAL)
-            hash_bytes(md, 'r', &c->r, sizeof(c->r));
+            hash_bytes(&f, 'r', &c->r, sizeof(c->r));
         else if (c->kind == CELL_TEXT)
-            hash_bytes(md, 's', c->text, c->len);
+            hash_bytes(&f, 's', c->text, c->len);
         else
-            hash_bytes(md, 'n', "", 0);
+            hash_bytes(&f, 'n', "", 0);
     }
-    EVP_DigestFinal_ex(md, row->hash, &n);
-    EVP_MD_CTX_free(md);
+    feed_flush(&f);
+    EVP_DigestFinal_ex(f.md, row->hash, &n);
+    EVP_MD_CTX_free(f.md);
 }
 
 /* "CAMPAIGN_ID:ID": the form a key of s takes, for messages. */

@@ -80,8 +80,13 @@ struct table_cell {
     enum table_cell_kind kind;
     int64_t i;
     double r;
-    char *text; /* owned by the row, NUL-terminated, len bytes */
+    char *text; /* NUL-terminated, len bytes; owned unless borrowed */
     size_t len;
+    /*
+     * text points into memory that outlives the row (the parsed page a
+     * string came from), saving a copy of every string of every record.
+     */
+    bool borrowed;
 };
 
 /*
@@ -103,6 +108,9 @@ struct table_row {
  */
 int table_key_parse(const struct table_schema *s, const char *key,
                     int64_t *vals, struct kv_err *err);
+
+/* Frees c's text if the cell owns it, and leaves a NULL cell. */
+void table_cell_clear(struct table_cell *c);
 
 /* Frees the contents and leaves an empty row. */
 void table_row_release(struct table_row *row);

@@ -8,11 +8,14 @@
  * starts due jobs through the shared pacer, drives curl, finishes
  * transfers and sleeps in curl_multi_poll until the next thing is due.
  * A job that must back off only records when it may start again, so a
- * slow retry never holds up the other streams.
+ * slow retry never holds up the other streams.  A finished body goes to
+ * the parser thread (cio_parser.h); the loop hands the parsed page to the
+ * caller and follows its `next` token when the parser is done with it.
  */
 #include "common/kv.h"
 #include "source/cio.h"
 #include "source/cio_page.h"
+#include "source/cio_parser.h"
 #include "source/cio_retry.h"
 #include "source/cio_seen.h"
 #include "common/mem.h"
@@ -75,6 +78,8 @@ struct cio_job {
     int64_t due_us;                  /* earliest start of the next attempt */
     char last[512];                  /* the last failed answer */
     struct cio_seen seen;            /* next tokens of this stream */
+    bool parsing;                    /* task is with the parser */
+    struct cio_parse_task task;      /* the page being parsed */
     char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -91,6 +96,7 @@ struct cio_run {
     bool cb_failed;      /* err was filled by the callback */
     struct cio_job *jobs; /* owned, njobs of them */
     int njobs;
+    struct cio_parser *parser; /* owned: parses bodies off this thread */
 };
 
 static int64_t now_us(void)
@@ -196,8 +202,8 @@ static void client_copy_config(struct cio_client *c,
      * 1 % slower than the rate: the server counts arrivals in a rolling
      * second, and arrival jitter of a fraction of a millisecond would
      * otherwise let it see rate + 1 requests in one window (seen against
-     * the simulator: one 429 per few hundred requests).  At least 1 ms, so
-     * that a huge rate does not become "no pacing".
+     * the simulator: one 429 per few hundred requests).  At least 1 us, so
+     * that a huge rate still spaces starts rather than bursting.
      */
     double interval = ceil(1e6 / cfg->rate * 1.01);
 
@@ -208,7 +214,7 @@ static void client_copy_config(struct cio_client *c,
     c->api_key = xstrdup(cfg->api_key);
     c->cfg.base_url = c->base_url;
     c->cfg.api_key = c->api_key;
-    c->interval_us = interval < 1000 ? 1000 : (int64_t)interval;
+    c->interval_us = interval < 1 ? 1 : (int64_t)interval;
     c->base_interval_us = c->interval_us;
     c->rng = (uint64_t)now_us() ^ ((uint64_t)getpid() << 32) ^
              (uint64_t)(uintptr_t)c;
@@ -379,6 +385,7 @@ static int job_init(struct cio_run *run, struct cio_job *job)
 
     job->run = run;
     job->easy = e;
+    job->task.owner = job;
     sbuf_init(&job->body, cfg->max_body);
     if (!e)
         return kv_err_set(run->err, KV_EFAIL, "cannot create a libcurl "
@@ -409,6 +416,8 @@ static void job_release(struct cio_job *job)
     curl_easy_cleanup(job->easy);
     job->easy = NULL;
     sbuf_release(&job->body);
+    cio_parse_task_release(&job->task);
+    job->parsing = false;
     job_end(job);
 }
 
@@ -553,19 +562,31 @@ static int on_throttled(struct cio_job *job)
     struct cio_client *c = job->run->c;
     int64_t wait_ms = retry_after(job);
     int64_t slowest = c->base_interval_us * PACER_MAX_SLOWDOWN;
+    int rc;
 
     c->stats.throttled++;
     c->interval_us = c->interval_us * 2 > slowest ? slowest
                      : c->interval_us * 2;
-    if (wait_ms > 0 && c->next_start_us < now_us() + wait_ms * 1000)
-        c->next_start_us = now_us() + wait_ms * 1000;
-    return job_retry(job, wait_ms);
+    rc = job_retry(job, wait_ms);
+    /*
+     * Everyone waits as long as this job, whose wait job_retry cut to what
+     * is left of its budget: a Retry-After past the budget must not hold
+     * the other streams longer than the request it came with.
+     */
+    if (!rc && wait_ms > 0 && c->next_start_us < job->due_us)
+        c->next_start_us = job->due_us;
+    return rc;
 }
 
-/* Each answered request wins back an eighth of the slowdown. */
+/*
+ * Each answered request wins back an eighth of the slowdown; the last few
+ * microseconds at once, which an eighth would never reach.
+ */
 static void pacer_recover(struct cio_client *c)
 {
-    c->interval_us -= (c->interval_us - c->base_interval_us) / 8;
+    int64_t gap = c->interval_us - c->base_interval_us;
+
+    c->interval_us -= gap >= 8 ? gap / 8 : gap;
 }
 
 static int on_skip(struct cio_job *job)
@@ -658,17 +679,27 @@ static int deliver(struct cio_job *job, const struct cio_page *page)
     return rc;
 }
 
+/* Hands a 2xx body to the parser; on_page goes on when it is parsed. */
+static void submit_page(struct cio_job *job)
+{
+    struct cio_parse_task *t = &job->task;
+
+    t->list = job->stream->list;
+    t->body = sbuf_detach(&job->body, &t->len);
+    sbuf_init(&job->body, job->run->c->cfg.max_body);
+    job->parsing = true;
+    cio_parser_submit(job->run->parser, t);
+}
+
 static int on_page(struct cio_job *job)
 {
-    struct cio_page page = {0};
-    const char *body = job->body.buf ? job->body.buf : "";
-    int rc;
+    struct cio_parse_task *t = &job->task;
+    struct cio_page *page = &t->page;
+    int rc = t->rc;
 
-    rc = cio_page_parse(job->stream->list, body, job->body.len, &page,
-                        job->run->err);
-    /* the tree holds what is needed now: hold one copy, not two */
-    sbuf_release(&job->body);
+    job->parsing = false;
     if (rc) {
+        *job->run->err = t->err;
         kv_err_where(job->run->err, "%s", job->url);
         goto out;
     }
@@ -677,25 +708,41 @@ static int on_page(struct cio_job *job)
         job_end(job);
         goto out;
     }
-    rc = check_token(job, page.next);
+    rc = check_token(job, page->next);
     if (rc)
         goto out;
-    rc = deliver(job, &page);
+    rc = deliver(job, page);
     if (rc)
         goto out;
-    if (page.next)
-        job_next_page(job, page.next);
+    if (page->next)
+        job_next_page(job, page->next);
     else
         job_end(job);
+    cio_parse_task_retire(t);
+    return KV_OK;
 out:
-    cio_page_release(&page);
+    cio_parse_task_release(t);
     return rc;
+}
+
+/* Goes on with every page the parser has finished. */
+static int take_parsed(struct cio_run *run)
+{
+    struct cio_parse_task *t;
+
+    while ((t = cio_parser_take(run->parser))) {
+        int rc = on_page(t->owner);
+
+        if (rc)
+            return rc;
+    }
+    return KV_OK;
 }
 
 static int job_done(struct cio_job *job, CURLcode res)
 {
     long status = 0;
-    int rc;
+    int rc = KV_OK;
 
     curl_multi_remove_handle(job->run->c->multi, job->easy);
     job->running = false;
@@ -706,7 +753,7 @@ static int job_done(struct cio_job *job, CURLcode res)
     if (res != CURLE_OK)
         rc = on_curl_error(job, res);
     else if (status >= 200 && status <= 299)
-        rc = on_page(job);
+        submit_page(job);
     else
         rc = on_status(job, status);
     sbuf_release(&job->body);
@@ -742,7 +789,7 @@ static struct cio_job *first_waiting(struct cio_run *run)
     for (int i = 0; i < run->njobs; i++) {
         struct cio_job *job = &run->jobs[i];
 
-        if (!job->stream || job->running)
+        if (!job->stream || job->running || job->parsing)
             continue;
         if (!best || job->due_us < best->due_us)
             best = job;
@@ -811,16 +858,19 @@ static int wait_events(struct cio_run *run)
         if (delay > POLL_MAX_MS * 1000)
             delay = POLL_MAX_MS * 1000;
     }
-    if (delay <= 0)
+    /* a parsed page waiting is news already */
+    if (delay <= 0 || !cio_parser_may_sleep(run->parser))
         return KV_OK;
     if (delay < 1000) {
         struct timespec ts = {0, (long)delay * 1000};
 
         nanosleep(&ts, NULL);
+        cio_parser_awake(run->parser);
         return KV_OK;
     }
     mc = curl_multi_poll(run->c->multi, NULL, 0, (int)(delay / 1000),
                          NULL);
+    cio_parser_awake(run->parser);
     if (mc)
         return kv_err_set(run->err, KV_EFAIL, "libcurl failed: %s",
                           curl_multi_strerror(mc));
@@ -840,10 +890,14 @@ static int run_step(struct cio_run *run)
     if (rc)
         return rc;
     rc = pump(run);
+    if (!rc)
+        rc = take_parsed(run);
     if (rc)
         return rc;
     if (!run_busy(run))
         return KV_OK;
+    /* a job whose stream just ended takes the next one before any sleep */
+    assign_streams(run);
     return wait_events(run);
 }
 
@@ -857,11 +911,16 @@ static int run_init(struct cio_run *run)
     run->jobs = xcalloc((size_t)run->njobs + 1, sizeof(*run->jobs));
     for (int i = 0; i < run->njobs && !rc; i++)
         rc = job_init(run, &run->jobs[i]);
+    if (!rc)
+        rc = cio_parser_start(run->c->multi, &run->parser, run->err);
     return rc;
 }
 
 static void run_release(struct cio_run *run)
 {
+    /* first: the parser may still be filling in a job's task */
+    cio_parser_stop(run->parser);
+    run->parser = NULL;
     for (int i = 0; i < run->njobs; i++)
         job_release(&run->jobs[i]);
     free(run->jobs);

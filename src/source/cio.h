@@ -6,8 +6,9 @@
  * by start/next, 10 a page), one for GET /newsletters?limit=100.  Up to
  * max_in_flight streams are read at once, request starts are paced to stay
  * at or under `rate` per second, and every page is handed to the caller's
- * callback in the calling thread, one at a time, then freed: memory holds
- * at most max_in_flight response bodies, whatever the account's size.
+ * callback in the calling thread, one at a time, then freed.  Bodies are
+ * parsed on a thread of their own meanwhile; memory holds at most one
+ * body or page per in-flight stream, whatever the account's size.
  *
  * Retries: 429 waits Retry-After (seconds or an HTTP date) when present,
  * otherwise exponential backoff with full jitter; 408, 5xx, timeouts,

@@ -131,7 +131,11 @@ static const char *cell_string(const json_t *v, struct table_cell *c)
 {
     if (!json_is_string(v))
         return json_kind(v);
-    cell_set_text(c, json_string_value(v), json_string_length(v));
+    /* the page outlives the row: no copy (a hashed cell replaces it) */
+    c->kind = CELL_TEXT;
+    c->text = (char *)json_string_value(v);
+    c->len = json_string_length(v);
+    c->borrowed = true;
     return NULL;
 }
 
@@ -230,7 +234,7 @@ static void hash_cell(const struct table_schema *s, struct table_cell *c)
     len = c->kind == CELL_TEXT ? c->len : strlen(num);
     HMAC(EVP_sha256(), s->hmac_key, (int)s->hmac_key_len,
          (const unsigned char *)text, len, mac, &n);
-    free(c->text);
+    table_cell_clear(c);
     c->text = xmalloc(2 * sizeof(mac) + 1);
     for (unsigned int i = 0; i < n; i++)
         snprintf(c->text + 2 * i, 3, "%02x", mac[i]);
@@ -262,8 +266,7 @@ static void convert_column(const struct table_schema *s, int i,
     }
     got = convert_value(col->source_type, col->name, v, c);
     if (got) {
-        free(c->text);
-        memset(c, 0, sizeof(*c));
+        table_cell_clear(c);
         report_issue(rep, out->key, col->name, col->source_type, got);
     } else if (col->flags & TABLE_COL_HASHED) {
         hash_cell(s, c);

@@ -40,7 +40,8 @@ struct convert_report {
  * out->key from the key columns and out->hash.  campaign_id, when > 0, fills
  * a missing `campaign_id` (the actions endpoint is per campaign).  A record
  * whose key is missing or not an integer fails with KV_EMALFORMED: it
- * cannot be stored without breaking "a row per id".
+ * cannot be stored without breaking "a row per id".  STRING cells borrow
+ * their text from rec: use and release out before rec is freed.
  */
 int convert_record(const struct table_schema *s, json_t *rec,
                    int64_t campaign_id, struct table_row *out,

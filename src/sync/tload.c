@@ -171,6 +171,14 @@ int tload_begin(struct tload *tl, struct ws *ws, struct dest *dest,
         rc = ws_records_stage_clear(ws, table, err);
     if (!rc && !replace)
         rc = reset_state_if_table_missing(tl, err);
+    /*
+     * Read once: during the load only this process writes the state (the
+     * sync lock), and only hashes of rows it has already passed.
+     */
+    if (!rc)
+        rc = ws_forgotten_any(ws, table, &tl->any_forgotten, err);
+    if (!rc)
+        rc = ws_records_any(ws, table, &tl->any_hashes, err);
     if (!rc)
         rc = dest->ops->load_begin(dest, &tl->schema, replace ? DEST_REPLACE
                                    : DEST_UPSERT, synced_at, &tl->load, err);
@@ -232,15 +240,17 @@ static int is_unchanged(struct tload *tl, const struct table_row *row,
                         bool *same, struct kv_err *err)
 {
     unsigned char stored[32];
-    bool found;
-    int rc = ws_forgotten_has(tl->ws, tl->schema.name, row->key, &found,
-                              err);
+    bool found = false;
+    int rc = KV_OK;
 
+    if (tl->any_forgotten)
+        rc = ws_forgotten_has(tl->ws, tl->schema.name, row->key, &found,
+                              err);
     *same = found;
     tl->stats->forgotten += found;
     /* a forgotten record is skipped, and not counted as unchanged */
     tl->stats->unchanged -= found;
-    if (rc || found || tl->replace)
+    if (rc || found || tl->replace || !tl->any_hashes)
         return rc;
     rc = ws_record_hash(tl->ws, tl->schema.name, row->key, stored, &found,
                         err);

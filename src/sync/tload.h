@@ -53,6 +53,8 @@ struct tload {
     struct table_schema schema;
     struct dest_load *load;
     bool replace;
+    bool any_forgotten; /* the state forgets some key of this table */
+    bool any_hashes;    /* the state holds some hash of this table */
     struct tload_known *known; /* owned, sorted by name */
     size_t nknown;
     char *hmac_key; /* owned: the workspace's key for hashed columns */

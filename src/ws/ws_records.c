@@ -163,3 +163,36 @@ int ws_forgotten_has(struct ws *ws, const char *table, const char *key,
                           sqlite3_errmsg(ws->db));
     return KV_OK;
 }
+
+/* Whether sql (one row, one integer) gives non-zero for table. */
+static int exists(struct ws *ws, const char *sql, const char *table,
+                  bool *out, struct kv_err *err)
+{
+    sqlite3_stmt *st = ws_stmt(ws, sql, err);
+    int s;
+
+    if (!st)
+        return KV_EFAIL;
+    sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+    s = sqlite3_step(st);
+    *out = s == SQLITE_ROW && sqlite3_column_int(st, 0) != 0;
+    sqlite3_reset(st);
+    if (s != SQLITE_ROW)
+        return kv_err_set(err, KV_EFAIL, "workspace state: %s",
+                          sqlite3_errmsg(ws->db));
+    return KV_OK;
+}
+
+int ws_forgotten_any(struct ws *ws, const char *table, bool *out,
+                     struct kv_err *err)
+{
+    return exists(ws, "SELECT EXISTS(SELECT 1 FROM forgotten WHERE tbl=?)",
+                  table, out, err);
+}
+
+int ws_records_any(struct ws *ws, const char *table, bool *out,
+                   struct kv_err *err)
+{
+    return exists(ws, "SELECT EXISTS(SELECT 1 FROM records WHERE tbl=?)",
+                  table, out, err);
+}

@@ -41,6 +41,15 @@ int ws_forgotten_add(struct ws *ws, const char *table, const char *key,
                      struct kv_err *err);
 int ws_forgotten_has(struct ws *ws, const char *table, const char *key,
                      bool *out, struct kv_err *err);
+/*
+ * Whether table has any forgotten key, or any stored hash: when not, a
+ * load skips the per-record look-ups (a first sync makes tens of
+ * thousands of them, each taking and dropping a lock on the state file).
+ */
+int ws_forgotten_any(struct ws *ws, const char *table, bool *out,
+                     struct kv_err *err);
+int ws_records_any(struct ws *ws, const char *table, bool *out,
+                   struct kv_err *err);
 /* How many records of table are stored. */
 int64_t ws_records_count(struct ws *ws, const char *table);
 
