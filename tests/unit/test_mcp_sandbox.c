@@ -302,7 +302,8 @@ static void test_mcp_sandbox_memory_bounded(void)
     fixture();
     sb = box();
     sb.timeout_ms = 20000;
-    rc = run(&sb, "SELECT length(group_concat(replace(" X100 ", 'x', " X100 "))) "
+    rc = run(&sb, "SELECT length(group_concat("
+             "replace(" X100 ", 'x', " X100 "))) "
              "FROM (" RUNAWAY "SELECT x FROM c LIMIT 5000)", NULL, &err);
     CHECK_INT(rc, KV_EUSAGE);
     mcp_sandbox_heap_limit(8 * 1024 * 1024);
