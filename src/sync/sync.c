@@ -287,6 +287,27 @@ static bool want_table(struct sync_ctx *ctx, const char *name)
     return table_selected(ctx->ws, name, &replace) && wanted(ctx->opt, name);
 }
 
+/*
+ * campaigns_actions cannot be read without the campaign list.  It is
+ * recorded as failed, so that the summary, history and status say so
+ * rather than leave it out.
+ */
+static int actions_not_synced(struct sync_ctx *ctx, const char *name,
+                              struct kv_err *err)
+{
+    struct sync_table_result *r = &ctx->res->tables[ctx->res->ntables++];
+    struct kv_err why;
+
+    kv_err_clear(&why);
+    kv_err_set(&why, KV_EFAIL, "not synced: the campaign list could not "
+               "be read");
+    snprintf(r->name, sizeof(r->name), "%s", name);
+    table_failed(r, &why);
+    ws_table_set_result(ctx->ws, name, 0, "failed", r->error, NULL);
+    log_table(r);
+    return kv_err_set(err, KV_EFAIL, "%s: %s", name, r->error);
+}
+
 /* Stops the whole sync: the key is refused or the user asked to stop. */
 static bool fatal(int rc)
 {
@@ -311,9 +332,7 @@ static int sync_tables(struct sync_ctx *ctx, struct kv_err *err)
             continue;
         /* err keeps the first failure: the campaigns' own error */
         if (list == CIO_ACTIONS && !ctx->campaigns_ok)
-            rc = kv_err_set(first ? NULL : err, KV_EFAIL, "campaigns_"
-                            "actions: not synced, the campaign list could "
-                            "not be read");
+            rc = actions_not_synced(ctx, name, first ? NULL : err);
         else
             rc = sync_table(ctx, name, list, load);
         if (rc && !first) {

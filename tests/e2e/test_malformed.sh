@@ -30,3 +30,24 @@ import json
 r = json.load(open('$T/h.json'))[0]
 assert r['status'] == 'failed' and 'repeat' in r['error'], r
 "
+
+# Without the campaign list the actions cannot be read: that table is
+# reported failed too (summary, status, history), not left out.
+sim_ctl config bad_type=true >/dev/null
+set +e
+kv sync >"$T/out2" 2>"$T/err2"
+rc=$?
+set -e
+assert_eq "$rc" 1 "exit status when the campaign list is malformed"
+grep -q "campaigns_actions.*not synced" "$T/out2" ||
+    fail "summary leaves campaigns_actions out: $(cat "$T/out2")"
+kv status --json >"$T/st2.json"
+kv history --json >"$T/h2.json"
+py "
+import json
+t = {x['name']: x for x in json.load(open('$T/st2.json'))['tables']}
+assert t['campaigns_actions']['last_status'] == 'failed', t['campaigns_actions']
+r = json.load(open('$T/h2.json'))[0]
+names = [x['table'] for x in r['tables']]
+assert 'campaigns_actions' in names, r
+"
