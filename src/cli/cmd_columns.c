@@ -96,6 +96,37 @@ static int check_addable(struct ws *ws, const char *table, const char *name,
     return rc;
 }
 
+/* Whether column of table is selected (false when it cannot tell). */
+static bool column_selected(struct ws *ws, const char *table,
+                            const char *column)
+{
+    struct ws_column *cols;
+    struct kv_err err;
+    bool selected = false;
+    int n;
+
+    if (ws_columns_list(ws, table, &cols, &n, &err))
+        return false;
+    for (int i = 0; i < n; i++)
+        if (!strcmp(cols[i].name, column))
+            selected = cols[i].selected;
+    ws_columns_free(cols, n);
+    return selected;
+}
+
+static const char *done_text(struct cli_session *s, const char *table,
+                             const char *action, const char *column)
+{
+    if (!strcmp(action, "add"))
+        return "selected (fills in at the next sync)";
+    if (!strcmp(action, "drop"))
+        return "dropped";
+    if (column_selected(s->ws, table, column))
+        return "hashed (values fill in at the next sync)";
+    return "hashed, but not selected: nothing lands until "
+           "'kaivo columns TABLE add COLUMN'";
+}
+
 /* One column change; drop and hash also clear the warehouse column. */
 static int change_column(struct cli_session *s, const char *table,
                          const char *action, const char *column,
@@ -118,9 +149,8 @@ static int change_column(struct cli_session *s, const char *table,
     if (!rc && !add)
         rc = s->dest->ops->drop_column(s->dest, table, column, err);
     if (!rc)
-        printf("%s.%s: %s\n", table, column, add ? "selected (fills in at "
-               "the next sync)" : !strcmp(action, "drop") ? "dropped" :
-               "hashed (values fill in at the next sync)");
+        printf("%s.%s: %s\n", table, column,
+               done_text(s, table, action, column));
     return rc;
 }
 

@@ -24,8 +24,9 @@ static const struct opts_command disconnect_cmd = {
     "kaivo disconnect [--yes]",
     "Deletes the connector: every table it synced (and the warehouse file\n"
     "when Kaivo created it), the sync state, the run history and the stored\n"
-    "keys.  Nothing of it remains.  Asks first on a terminal; elsewhere\n"
-    "--yes is required.",
+    "keys.  Nothing of it remains, not even the list of records deleted\n"
+    "with `forget`: after connecting again, repeat the forgets that must\n"
+    "still hold.  Asks first on a terminal; elsewhere --yes is required.",
     specs, 0, 0,
 };
 
