@@ -74,6 +74,25 @@ static void notify(struct ws *ws, const struct sync_result *res, int rc,
         notify_run(notify_cmd, "recovery", res->run_id, NULL, ws->dir);
 }
 
+/*
+ * Each failed table's error was logged as it happened: the command's own
+ * error then counts them rather than print the first one again.  The
+ * code (and so the exit status) stays.
+ */
+static void count_failures(const struct sync_result *res,
+                           struct kv_err *err)
+{
+    int failed = 0;
+
+    for (int i = 0; i < res->ntables; i++)
+        failed += res->tables[i].rc != KV_OK;
+    if (!failed)
+        return;
+    err->where[0] = '\0';
+    kv_err_set(err, err->code, "%d of %d tables failed (the errors are "
+               "above)", failed, res->ntables);
+}
+
 int cmd_sync(int argc, char **argv)
 {
     struct sync_options opt = {0};
@@ -102,6 +121,8 @@ int cmd_sync(int argc, char **argv)
         if (res.run_id)
             print_result(&res);
         notify(ws, &res, rc, &err);
+        if (rc)
+            count_failures(&res, &err);
     }
     ws_free(ws);
     free(pos);
