@@ -86,15 +86,9 @@ static int on_row(void *ctx, int ncols, const char *const *names,
 
 static json_t *result_json(struct bq_result *r, int64_t elapsed)
 {
-    json_t *o = json_object();
+    json_t *o = mcp_cell_result(r->columns, r->rows, r->row_count,
+                                r->truncated, r->cut_cells, elapsed);
 
-    json_object_set_new(o, "columns", r->columns ? r->columns :
-                        json_array());
-    json_object_set_new(o, "rows", r->rows);
-    json_object_set_new(o, "row_count", json_integer(r->row_count));
-    json_object_set_new(o, "truncated", json_boolean(r->truncated));
-    json_object_set_new(o, "truncated_cells", json_integer(r->cut_cells));
-    json_object_set_new(o, "elapsed_ms", json_integer(elapsed));
     r->columns = NULL;
     r->rows = NULL;
     return o;

@@ -86,3 +86,18 @@ json_t *mcp_cell_real(double d)
         return json_string(d > 0 ? "inf" : "-inf");
     return json_real(d);
 }
+
+json_t *mcp_cell_result(json_t *columns, json_t *rows, int64_t row_count,
+                        bool truncated, int64_t cut_cells,
+                        int64_t elapsed_ms)
+{
+    json_t *o = json_object();
+
+    json_object_set_new(o, "columns", columns ? columns : json_array());
+    json_object_set_new(o, "rows", rows);
+    json_object_set_new(o, "row_count", json_integer(row_count));
+    json_object_set_new(o, "truncated", json_boolean(truncated));
+    json_object_set_new(o, "truncated_cells", json_integer(cut_cells));
+    json_object_set_new(o, "elapsed_ms", json_integer(elapsed_ms));
+    return o;
+}

@@ -24,4 +24,12 @@ json_t *mcp_cell_text(const char *s, size_t n, int max_chars, bool *cut);
 /* A JSON number for d, or a string ("inf", "-inf", "nan") JSON lacks. */
 json_t *mcp_cell_real(double d);
 
+/*
+ * The query tool's result, the same on SQLite and BigQuery.  Takes over
+ * columns and rows (NULL columns: an empty array).
+ */
+json_t *mcp_cell_result(json_t *columns, json_t *rows, int64_t row_count,
+                        bool truncated, int64_t cut_cells,
+                        int64_t elapsed_ms);
+
 #endif

@@ -481,14 +481,9 @@ static int box_run(const struct mcp_sandbox *sb, struct box *b,
 static json_t *result_json(sqlite3_stmt *st, struct result *r,
                            int64_t elapsed)
 {
-    json_t *o = json_object();
+    json_t *o = mcp_cell_result(columns_json(st), r->rows, r->row_count,
+                                r->truncated, r->cut_cells, elapsed);
 
-    json_object_set_new(o, "columns", columns_json(st));
-    json_object_set_new(o, "rows", r->rows);
-    json_object_set_new(o, "row_count", json_integer(r->row_count));
-    json_object_set_new(o, "truncated", json_boolean(r->truncated));
-    json_object_set_new(o, "truncated_cells", json_integer(r->cut_cells));
-    json_object_set_new(o, "elapsed_ms", json_integer(elapsed));
     r->rows = NULL;
     return o;
 }

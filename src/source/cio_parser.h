@@ -26,7 +26,7 @@ struct cio_parse_task {
     /* in */
     enum cio_list list;
     char *body;            /* owned by the task; freed once parsed */
-    size_t len;
+    size_t len;            /* kept past the parse: retire reads it */
     void *owner;           /* the submitter's; the parser leaves it be */
     /* out */
     int rc;

@@ -246,10 +246,15 @@ static int sync_table(struct sync_ctx *ctx, const char *name,
         table_selected(ctx->ws, name, &replace);
         r->replaced = replace || ctx->opt->full_refresh;
         tr.tr = r;
+    }
+    /* reported as failed like any table, so that no summary leaves it out */
+    if (list == CIO_ACTIONS && !ctx->campaigns_ok)
+        rc = kv_err_set(&err, KV_EFAIL, "not synced: the campaign list "
+                        "could not be read");
+    else if (load)
         rc = tload_begin(&tr.tl, ctx->ws, ctx->dest, name, r->replaced,
                          ctx->synced_at, &r->stats, &err);
-        tr.loading = !rc;
-    }
+    tr.loading = load && !rc;
     if (!rc)
         rc = fetch_into(ctx, &tr, list, &err);
     if (!rc && tr.loading)
@@ -287,27 +292,6 @@ static bool want_table(struct sync_ctx *ctx, const char *name)
     return table_selected(ctx->ws, name, &replace) && wanted(ctx->opt, name);
 }
 
-/*
- * campaigns_actions cannot be read without the campaign list.  It is
- * recorded as failed, so that the summary, history and status say so
- * rather than leave it out.
- */
-static int actions_not_synced(struct sync_ctx *ctx, const char *name,
-                              struct kv_err *err)
-{
-    struct sync_table_result *r = &ctx->res->tables[ctx->res->ntables++];
-    struct kv_err why;
-
-    kv_err_clear(&why);
-    kv_err_set(&why, KV_EFAIL, "not synced: the campaign list could not "
-               "be read");
-    snprintf(r->name, sizeof(r->name), "%s", name);
-    table_failed(r, &why);
-    ws_table_set_result(ctx->ws, name, 0, "failed", r->error, NULL);
-    log_table(r);
-    return kv_err_set(err, KV_EFAIL, "%s: %s", name, r->error);
-}
-
 /* Stops the whole sync: the key is refused or the user asked to stop. */
 static bool fatal(int rc)
 {
@@ -318,6 +302,7 @@ static int sync_tables(struct sync_ctx *ctx, struct kv_err *err)
 {
     int first = KV_OK;
 
+    kv_err_clear(err);
     for (size_t i = 0; i < KV_ARRAY_LEN(table_lists); i++) {
         const char *name = table_lists[i].name;
         enum cio_list list = table_lists[i].list;
@@ -330,17 +315,16 @@ static int sync_tables(struct sync_ctx *ctx, struct kv_err *err)
             continue;
         if (list != CIO_CAMPAIGNS && !load)
             continue;
-        /* err keeps the first failure: the campaigns' own error */
-        if (list == CIO_ACTIONS && !ctx->campaigns_ok)
-            rc = actions_not_synced(ctx, name, first ? NULL : err);
-        else
-            rc = sync_table(ctx, name, list, load);
-        if (rc && !first) {
+        rc = sync_table(ctx, name, list, load);
+        if (rc && !first)
             first = rc;
-            if (ctx->res->ntables && load)
-                kv_err_set(err, rc, "%s: %s", name,
-                           ctx->res->tables[ctx->res->ntables - 1].error);
-        }
+        /*
+         * The first table's error, even when the first failure was the
+         * campaign list read only for the actions (it has no table).
+         */
+        if (rc && load && !err->msg[0])
+            kv_err_set(err, rc, "%s: %s", name,
+                       ctx->res->tables[ctx->res->ntables - 1].error);
         if (fatal(rc))
             break;
     }
