@@ -13,5 +13,14 @@ while read -r f; do
         /(^|[^A-Za-z])(TODO|FIXME|XXX)([^A-Za-z]|$)/ { printf "%s:%d: bare TODO/FIXME/XXX (use NEEDSWORK:)\n", f, NR; b=1 }
         END { exit b }' "$f" || bad=1
 done <<<"$files"
+# json-c and jansson both define json_object_get and json_object_iter_next;
+# the link binds those two names to jansson (see the Makefile), so json-c
+# code must not call them.
+for f in $(grep -l '<json-c/json.h>' $files); do
+    if grep -nE '\bjson_object_(get|iter_next)\(' "$f"; then
+        echo "$f: calls a name json-c shares with jansson (bound to jansson)"
+        bad=1
+    fi
+done
 [ $bad -eq 0 ] && echo "style: ok"
 exit $bad

@@ -3,8 +3,8 @@
 # only what is missing.  Safe to run again.  Needs root (or sudo).
 set -eu
 pkgs=(build-essential pkg-config libcurl4-openssl-dev libjansson-dev
-      libsqlite3-dev libssl-dev libmicrohttpd-dev sqlite3 curl python3
-      clang libclang-rt-14-dev)
+      libjson-c-dev libsqlite3-dev libssl-dev libmicrohttpd-dev sqlite3
+      curl python3 clang libclang-rt-14-dev)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

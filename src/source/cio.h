@@ -26,8 +26,11 @@
 #include "common/kv.h"
 #include "common/err.h"
 
-#include <jansson.h>
 #include <signal.h>
+
+/* A page's parsed tree is json-c's; only cio_page.c and the code that
+ * reads records include <json-c/json.h> (see the Makefile's note). */
+struct json_object;
 
 #define CIO_US_URL "https://api.customer.io/v1"
 #define CIO_EU_URL "https://api-eu.customer.io/v1"
@@ -72,7 +75,7 @@ struct cio_event {
     enum cio_list list;
     int64_t campaign_id;
     const char *url;  /* the request, host included, no secret */
-    json_t *items;    /* PAGE: borrowed array of objects (may be empty) */
+    struct json_object *items; /* PAGE: borrowed array of objects */
     int page_no;      /* 1-based within the stream */
     bool last;        /* PAGE: the stream has no more pages */
 };

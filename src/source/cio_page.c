@@ -7,12 +7,21 @@
 #include "source/cio_page.h"
 #include "common/mem.h"
 
+#include <json-c/json.h>
+#include <limits.h>
+
 /*
  * A page token is an opaque short string (base64 of a few bytes in every
  * recorded answer).  A server sending kilobytes is broken or hostile, and
  * the token goes into a URL, so it is bounded.
  */
 #define TOKEN_MAX 4096
+
+/*
+ * Deeper nesting is refused.  json-c keeps its parse stack on the heap,
+ * but freeing a tree recurses once per level, so the cap guards the stack.
+ */
+#define DEPTH_MAX 2048
 
 static const char *list_key(enum cio_list list)
 {
@@ -27,42 +36,77 @@ static const char *list_key(enum cio_list list)
     return "items";
 }
 
-static const char *type_name(const json_t *v)
+/* json-c reads JSON null as a NULL pointer, which names "null" here. */
+static const char *type_name(struct json_object *v)
 {
-    switch (json_typeof(v)) {
-    case JSON_OBJECT:
+    switch (json_object_get_type(v)) {
+    case json_type_object:
         return "an object";
-    case JSON_ARRAY:
+    case json_type_array:
         return "an array";
-    case JSON_STRING:
+    case json_type_string:
         return "a string";
-    case JSON_INTEGER:
-    case JSON_REAL:
+    case json_type_int:
+    case json_type_double:
         return "a number";
-    case JSON_TRUE:
-    case JSON_FALSE:
+    case json_type_boolean:
         return "a boolean";
-    case JSON_NULL:
+    case json_type_null:
         return "null";
     }
     return "unknown";
 }
 
-static int load(const char *body, size_t len, json_t **out,
+/*
+ * Parses a whole body as one JSON document, strictly (no comments, no
+ * trailing commas, valid UTF-8), with nothing after it but white space.
+ * The NUL fed after the body ends a document json-c would otherwise wait
+ * on (a bare number) and turns a cut-off one into an error.
+ */
+static struct json_object *parse_strict(const char *body, size_t len,
+                                        enum json_tokener_error *why,
+                                        size_t *at)
+{
+    struct json_tokener *tok;
+    struct json_object *root;
+
+    *at = 0;
+    *why = json_tokener_error_size;
+    if (len >= INT_MAX)
+        return NULL;
+    tok = json_tokener_new_ex(DEPTH_MAX);
+    if (!tok)
+        return NULL;
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
+                           JSON_TOKENER_VALIDATE_UTF8);
+    root = json_tokener_parse_ex(tok, body, (int)len);
+    *why = json_tokener_get_error(tok);
+    *at = json_tokener_get_parse_end(tok);
+    if (!root && *why == json_tokener_continue) {
+        root = json_tokener_parse_ex(tok, "", 1);
+        *why = json_tokener_get_error(tok);
+    }
+    /* json-c stops early at a NUL byte inside the body */
+    if (root && *at < len) {
+        json_object_put(root);
+        root = NULL;
+        *why = json_tokener_error_parse_unexpected;
+    }
+    json_tokener_free(tok);
+    return root;
+}
+
+static int load(const char *body, size_t len, struct json_object **out,
                 struct kv_err *err)
 {
-    json_error_t jerr;
+    enum json_tokener_error why;
+    size_t at;
 
-    /*
-     * jansson refuses documents nested deeper than JSON_PARSER_MAX_DEPTH
-     * (2048) with an error, so a hostile body cannot exhaust the stack.
-     */
-    *out = json_loadb(body, len, JSON_DECODE_ANY, &jerr);
+    *out = parse_strict(body, len, &why, &at);
     if (*out)
         return KV_OK;
     return kv_err_set(err, KV_EMALFORMED, "page is not valid JSON: %s "
-                      "(line %d, column %d)", jerr.text, jerr.line,
-                      jerr.column);
+                      "(at byte %zu)", json_tokener_error_desc(why), at);
 }
 
 /*
@@ -75,23 +119,25 @@ static int find_items(enum cio_list list, struct cio_page *page,
                       struct kv_err *err)
 {
     const char *key = list_key(list);
-    json_t *items = json_object_get(page->root, key);
-    size_t i;
-    json_t *item;
+    struct json_object *items;
+    size_t n;
 
-    if (!items)
+    if (!json_object_object_get_ex(page->root, key, &items))
         return kv_err_set(err, KV_EMALFORMED, "malformed page: $.%s is "
                           "missing", key);
-    if (json_is_null(items)) {
+    if (!items) {
         /* kept inside root so that items stays borrowed from it */
-        items = json_array();
-        json_object_set_new(page->root, key, items);
+        items = json_object_new_array();
+        json_object_object_add(page->root, key, items);
     }
-    if (!json_is_array(items))
+    if (!json_object_is_type(items, json_type_array))
         return kv_err_set(err, KV_EMALFORMED, "malformed page: $.%s is %s, "
                           "expected an array", key, type_name(items));
-    json_array_foreach(items, i, item) {
-        if (!json_is_object(item))
+    n = json_object_array_length(items);
+    for (size_t i = 0; i < n; i++) {
+        struct json_object *item = json_object_array_get_idx(items, i);
+
+        if (!json_object_is_type(item, json_type_object))
             return kv_err_set(err, KV_EMALFORMED, "malformed page: "
                               "$.%s[%zu] is %s, expected an object", key,
                               i, type_name(item));
@@ -102,20 +148,23 @@ static int find_items(enum cio_list list, struct cio_page *page,
 
 static int find_next(struct cio_page *page, struct kv_err *err)
 {
-    json_t *next = json_object_get(page->root, "next");
+    struct json_object *next = json_object_object_get(page->root, "next");
     size_t len;
 
-    if (!next || json_is_null(next))
+    if (!next)
         return KV_OK;
-    if (!json_is_string(next))
+    if (!json_object_is_type(next, json_type_string))
         return kv_err_set(err, KV_EMALFORMED, "malformed page: $.next is "
                           "%s, expected a string or null", type_name(next));
-    len = json_string_length(next);
+    len = (size_t)json_object_get_string_len(next);
     if (len > TOKEN_MAX)
         return kv_err_set(err, KV_EMALFORMED, "malformed page: $.next is "
                           "%zu bytes long, more than %d", len, TOKEN_MAX);
+    if (memchr(json_object_get_string(next), '\0', len))
+        return kv_err_set(err, KV_EMALFORMED, "malformed page: $.next "
+                          "holds a NUL character");
     if (len)
-        page->next = xstrndup(json_string_value(next), len);
+        page->next = xstrndup(json_object_get_string(next), len);
     return KV_OK;
 }
 
@@ -128,7 +177,7 @@ int cio_page_parse(enum cio_list list, const char *body, size_t len,
     rc = load(body, len, &out->root, err);
     if (rc)
         goto out;
-    if (!json_is_object(out->root)) {
+    if (!json_object_is_type(out->root, json_type_object)) {
         rc = kv_err_set(err, KV_EMALFORMED, "malformed page: the root is "
                         "%s, expected an object", type_name(out->root));
         goto out;
@@ -149,7 +198,7 @@ void cio_page_release(struct cio_page *page)
 {
     if (!page)
         return;
-    json_decref(page->root);
+    json_object_put(page->root);
     free(page->next);
     page->root = NULL;
     page->items = NULL;
@@ -208,58 +257,63 @@ static void put_sep(char *out, size_t size)
         put_text(out, size, "; ", 2);
 }
 
-static void put_json_string(char *out, size_t size, const json_t *s)
+static void put_json_string(char *out, size_t size, struct json_object *s)
 {
     put_sep(out, size);
-    put_text(out, size, json_string_value(s), json_string_length(s));
+    put_text(out, size, json_object_get_string(s),
+             (size_t)json_object_get_string_len(s));
 }
 
 /* Puts every string of list, or with field, every list[].field string. */
-static void put_error_list(char *out, size_t size, const json_t *list,
+static void put_error_list(char *out, size_t size, struct json_object *list,
                            const char *field)
 {
-    size_t i;
-    json_t *e;
+    size_t n;
 
-    if (!json_is_array(list))
+    if (!json_object_is_type(list, json_type_array))
         return;
-    json_array_foreach(list, i, e) {
-        const json_t *s = field ? json_object_get(e, field) : e;
+    n = json_object_array_length(list);
+    for (size_t i = 0; i < n; i++) {
+        struct json_object *e = json_object_array_get_idx(list, i);
+        struct json_object *s = field ? json_object_object_get(e, field) : e;
 
-        if (json_is_string(s))
+        if (json_object_is_type(s, json_type_string))
             put_json_string(out, size, s);
     }
 }
 
-static void from_json(const json_t *root, char *out, size_t size)
+static void from_json(struct json_object *root, char *out, size_t size)
 {
-    const json_t *meta = json_object_get(root, "meta");
-    const json_t *msg = json_object_get(meta, "error");
+    struct json_object *meta = json_object_object_get(root, "meta");
+    struct json_object *msg = json_object_object_get(meta, "error");
 
-    if (json_is_string(msg)) {
+    if (json_object_is_type(msg, json_type_string)) {
         put_json_string(out, size, msg);
         return;
     }
-    put_error_list(out, size, json_object_get(meta, "errors"), NULL);
+    put_error_list(out, size, json_object_object_get(meta, "errors"), NULL);
     if (out[0])
         return;
-    put_error_list(out, size, json_object_get(root, "errors"), "detail");
+    put_error_list(out, size, json_object_object_get(root, "errors"),
+                   "detail");
 }
 
 void cio_page_error_text(const char *body, size_t len, char *out,
                          size_t size)
 {
-    json_t *root;
+    struct json_object *root;
+    enum json_tokener_error why;
+    size_t at;
 
     if (!out || !size)
         return;
     out[0] = '\0';
     if (!body || !len)
         return;
-    root = json_loadb(body, len, 0, NULL);
-    if (json_is_object(root))
+    root = parse_strict(body, len, &why, &at);
+    if (json_object_is_type(root, json_type_object))
         from_json(root, out, size);
-    json_decref(root);
+    json_object_put(root);
     if (!out[0])
         put_text(out, size, body, len);
     len = strlen(out);

@@ -9,11 +9,9 @@
 #include "common/err.h"
 #include "source/cio.h"
 
-#include <jansson.h>
-
 struct cio_page {
-    json_t *root;  /* owned: the parsed document */
-    json_t *items; /* borrowed from root: an array of objects, maybe empty */
+    struct json_object *root;  /* owned: the parsed document */
+    struct json_object *items; /* borrowed from root: array of objects */
     char *next;    /* owned: the next page token, NULL on the last page */
 };
 
@@ -22,7 +20,7 @@ struct cio_page {
  * object; its list key ("campaigns", "actions", "newsletters") must be an
  * array of objects, or null/absent (read as empty); `next` may be absent,
  * null or "" (last page) or a string.  Anything else is KV_EMALFORMED with
- * a message naming the JSON path.  JSON nesting is capped by jansson (2048).
+ * a message naming the JSON path.  JSON nesting deeper than 2048 is refused.
  */
 int cio_page_parse(enum cio_list list, const char *body, size_t len,
                    struct cio_page *out, struct kv_err *err);

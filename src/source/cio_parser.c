@@ -8,6 +8,7 @@
 #include "source/cio_parser.h"
 #include "common/mem.h"
 
+#include <json-c/json.h>
 #include <pthread.h>
 #include <stdatomic.h>
 
@@ -60,7 +61,7 @@ static struct cio_parse_task *list_pop(struct task_list *l)
 
 static void parse_task(struct cio_parse_task *t)
 {
-    json_decref(t->garbage);
+    json_object_put(t->garbage);
     t->garbage = NULL;
     kv_err_clear(&t->err);
     t->rc = cio_page_parse(t->list, t->body ? t->body : "", t->len,
@@ -169,7 +170,7 @@ void cio_parser_awake(struct cio_parser *p)
 
 void cio_parse_task_retire(struct cio_parse_task *t)
 {
-    json_t *root = t->page.root;
+    struct json_object *root = t->page.root;
     bool small = t->len <= GARBAGE_MAX_BODY;
 
     t->page.root = NULL;
@@ -177,7 +178,7 @@ void cio_parse_task_retire(struct cio_parse_task *t)
     if (small)
         t->garbage = root;
     else
-        json_decref(root);
+        json_object_put(root);
 }
 
 void cio_parser_stop(struct cio_parser *p)
@@ -198,7 +199,7 @@ void cio_parse_task_release(struct cio_parse_task *t)
 {
     free(t->body);
     t->body = NULL;
-    json_decref(t->garbage);
+    json_object_put(t->garbage);
     t->garbage = NULL;
     cio_page_release(&t->page);
     memset(&t->page, 0, sizeof(t->page));

@@ -8,6 +8,8 @@
 #include "common/mem.h"
 #include "common/util.h"
 
+#include <ctype.h>
+#include <json-c/json.h>
 #include <math.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -15,26 +17,49 @@
 /* 2^63: the first double past INT64_MAX, exactly representable. */
 #define INT64_LIMIT 9223372036854775808.0
 
-/* The JSON type of v, for messages that must not show the value. */
-static const char *json_kind(const json_t *v)
+/*
+ * The JSON type of v, for messages that must not show the value.  json-c
+ * reads JSON null as a NULL pointer, whose type is json_type_null.
+ */
+static const char *json_kind(struct json_object *v)
 {
-    switch (json_typeof(v)) {
-    case JSON_OBJECT:
+    switch (json_object_get_type(v)) {
+    case json_type_object:
         return "object";
-    case JSON_ARRAY:
+    case json_type_array:
         return "array";
-    case JSON_STRING:
+    case json_type_string:
         return "string";
-    case JSON_INTEGER:
+    case json_type_int:
         return "integer";
-    case JSON_REAL:
+    case json_type_double:
         return "real";
-    case JSON_TRUE:
-    case JSON_FALSE:
+    case json_type_boolean:
         return "boolean";
     default:
         return "null";
     }
+}
+
+static bool is_type(struct json_object *v, enum json_type t)
+{
+    return json_object_is_type(v, t);
+}
+
+/*
+ * json-c clamps an integer literal outside int64 to INT64_MIN/INT64_MAX
+ * (keeping values up to UINT64_MAX readable as unsigned), so a clamped
+ * value is reported, not stored: -2^63 itself is refused with them.
+ */
+static const char *integer_to_int64(struct json_object *v, int64_t *out)
+{
+    int64_t i = json_object_get_int64(v);
+
+    if (i == INT64_MIN ||
+        (i == INT64_MAX && json_object_get_uint64(v) != (uint64_t)INT64_MAX))
+        return "integer out of range";
+    *out = i;
+    return NULL;
 }
 
 /*
@@ -43,6 +68,8 @@ static const char *json_kind(const json_t *v)
  */
 static const char *real_to_int64(double r, int64_t *out)
 {
+    if (!isfinite(r))
+        return "real out of range";
     if (r != floor(r))
         return "real with a fraction";
     if (r < -INT64_LIMIT || r >= INT64_LIMIT)
@@ -66,17 +93,15 @@ static const char *digits_to_int64(const char *s, size_t len, int64_t *out)
     return NULL;
 }
 
-const char *convert_int64(const json_t *v, int64_t *out)
+const char *convert_int64(struct json_object *v, int64_t *out)
 {
-    if (json_is_integer(v)) {
-        *out = (int64_t)json_integer_value(v);
-        return NULL;
-    }
-    if (json_is_real(v))
-        return real_to_int64(json_real_value(v), out);
-    if (json_is_string(v))
-        return digits_to_int64(json_string_value(v), json_string_length(v),
-                               out);
+    if (is_type(v, json_type_int))
+        return integer_to_int64(v, out);
+    if (is_type(v, json_type_double))
+        return real_to_int64(json_object_get_double(v), out);
+    if (is_type(v, json_type_string))
+        return digits_to_int64(json_object_get_string(v),
+                               (size_t)json_object_get_string_len(v), out);
     return json_kind(v);
 }
 
@@ -87,7 +112,7 @@ static void cell_set_text(struct table_cell *c, const char *s, size_t len)
     c->len = len;
 }
 
-static const char *cell_int64(const json_t *v, struct table_cell *c)
+static const char *cell_int64(struct json_object *v, struct table_cell *c)
 {
     const char *got = convert_int64(v, &c->i);
 
@@ -97,14 +122,14 @@ static const char *cell_int64(const json_t *v, struct table_cell *c)
 }
 
 /* Unix seconds only: a string is not parsed, it is reported. */
-static const char *cell_timestamp(const json_t *v, const char *column,
+static const char *cell_timestamp(struct json_object *v, const char *column,
                                   struct table_cell *c)
 {
     char text[32];
     int64_t epoch;
     const char *got;
 
-    if (json_is_string(v))
+    if (is_type(v, json_type_string))
         return "string";
     got = convert_int64(v, &epoch);
     if (got)
@@ -118,65 +143,134 @@ static const char *cell_timestamp(const json_t *v, const char *column,
     return NULL;
 }
 
-static const char *cell_bool(const json_t *v, struct table_cell *c)
+static const char *cell_bool(struct json_object *v, struct table_cell *c)
 {
-    if (!json_is_boolean(v))
+    if (!is_type(v, json_type_boolean))
         return json_kind(v);
     c->kind = CELL_INT;
-    c->i = json_is_true(v) ? 1 : 0;
+    c->i = json_object_get_boolean(v) ? 1 : 0;
     return NULL;
 }
 
-static const char *cell_string(const json_t *v, struct table_cell *c)
+static const char *cell_string(struct json_object *v, struct table_cell *c)
 {
-    if (!json_is_string(v))
+    const char *text;
+    size_t len;
+
+    if (!is_type(v, json_type_string))
         return json_kind(v);
+    text = json_object_get_string(v);
+    len = (size_t)json_object_get_string_len(v);
+    /* "\u0000": some destinations would cut the text there, some not */
+    if (memchr(text, '\0', len))
+        return "string with a NUL character";
     /* the page outlives the row: no copy (a hashed cell replaces it) */
     c->kind = CELL_TEXT;
-    c->text = (char *)json_string_value(v);
-    c->len = json_string_length(v);
+    c->text = (char *)text;
+    c->len = len;
     c->borrowed = true;
     return NULL;
 }
 
-static const char *cell_float64(const json_t *v, struct table_cell *c)
+static const char *cell_float64(struct json_object *v, struct table_cell *c)
 {
-    if (!json_is_number(v))
+    double r;
+
+    if (!is_type(v, json_type_int) && !is_type(v, json_type_double))
         return json_kind(v);
+    r = json_object_get_double(v);
+    if (!isfinite(r))
+        return "real out of range";
     c->kind = CELL_REAL;
-    c->r = json_number_value(v);
+    c->r = r;
     return NULL;
 }
 
-static int dump_to_sbuf(const char *buf, size_t size, void *data)
+/* JSON number grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
+static bool is_json_number(const char *s)
 {
-    return sbuf_add(data, buf, size) ? -1 : 0;
+    s += *s == '-';
+    if (*s == '0')
+        s++;
+    else if (isdigit((unsigned char)*s))
+        while (isdigit((unsigned char)*s))
+            s++;
+    else
+        return false;
+    if (*s == '.') {
+        if (!isdigit((unsigned char)*++s))
+            return false;
+        while (isdigit((unsigned char)*s))
+            s++;
+    }
+    if (*s == 'e' || *s == 'E') {
+        s += s[1] == '+' || s[1] == '-';
+        if (!isdigit((unsigned char)*++s))
+            return false;
+        while (isdigit((unsigned char)*s))
+            s++;
+    }
+    return *s == '\0';
 }
 
 /*
- * Dumped through a callback into our own buffer rather than json_dumps(),
- * so the text is ours to free() whatever allocator jansson was given.
+ * json-c accepts a few numbers JSON does not (NaN, Infinity, "1.") and
+ * writes a real back as the text it read: such a value would make the
+ * cell invalid JSON, so it is reported instead.  Nesting is bounded by
+ * the parser's cap.
  */
-static const char *cell_json(const json_t *v, struct table_cell *c)
+static bool numbers_are_json(struct json_object *v)
 {
-    struct sbuf sb;
-    size_t len;
+    size_t n;
 
-    sbuf_init(&sb, 0);
-    if (json_dump_callback(v, dump_to_sbuf, &sb,
-                           JSON_COMPACT | JSON_ENCODE_ANY)) {
-        sbuf_release(&sb);
-        return "value that cannot be encoded";
+    switch (json_object_get_type(v)) {
+    case json_type_double:
+        return is_json_number(json_object_get_string(v));
+    case json_type_array:
+        n = json_object_array_length(v);
+        for (size_t i = 0; i < n; i++)
+            if (!numbers_are_json(json_object_array_get_idx(v, i)))
+                return false;
+        return true;
+    case json_type_object: {
+        json_object_object_foreach(v, key, value) {
+            (void)key;
+            if (!numbers_are_json(value))
+                return false;
+        }
+        return true;
     }
+    default:
+        return true;
+    }
+}
+
+/*
+ * Compact JSON text, kept by json-c inside v until the page is freed:
+ * borrowed like a string cell.  Numbers with a fraction or an exponent
+ * keep the text Customer.io sent.
+ */
+static const char *cell_json(struct json_object *v, struct table_cell *c)
+{
+    size_t len = 0;
+    const char *text;
+
+    if (!numbers_are_json(v))
+        return "number that is not JSON";
+    text = json_object_to_json_string_length(
+        v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+    if (!text)
+        return "value that cannot be encoded";
     c->kind = CELL_TEXT;
-    c->text = sbuf_detach(&sb, &len);
+    c->text = (char *)text;
     c->len = len;
+    c->borrowed = true;
     return NULL;
 }
 
 /* Fills c from v (neither absent nor null) for a column of type t. */
 static const char *convert_value(enum table_type t, const char *column,
-                                 const json_t *v, struct table_cell *c)
+                                 struct json_object *v, struct table_cell *c)
 {
     switch (t) {
     case TABLE_INT64:
@@ -249,15 +343,15 @@ static bool is_campaign_id(const char *column, int64_t hint)
 
 /* Converts column i of s from rec into out->cells[i]; reports misfits. */
 static void convert_column(const struct table_schema *s, int i,
-                           json_t *rec, int64_t hint, struct table_row *out,
-                           struct convert_report *rep)
+                           struct json_object *rec, int64_t hint,
+                           struct table_row *out, struct convert_report *rep)
 {
     const struct table_column *col = &s->cols[i];
     struct table_cell *c = &out->cells[i];
-    json_t *v = json_object_get(rec, col->name);
+    struct json_object *v = json_object_object_get(rec, col->name);
     const char *got;
 
-    if (!v || json_is_null(v)) {
+    if (!v) {
         if (is_campaign_id(col->name, hint) && col->type == TABLE_INT64) {
             c->kind = CELL_INT;
             c->i = hint;
@@ -274,16 +368,17 @@ static void convert_column(const struct table_schema *s, int i,
 }
 
 /* One key column's value: an integer, or the campaign the list was for. */
-static int key_value(const char *column, json_t *v, int64_t hint,
-                     int64_t *id, struct kv_err *err)
+static int key_value(const char *column, struct json_object *v,
+                     int64_t hint, int64_t *id, struct kv_err *err)
 {
     const char *got;
 
-    if ((!v || json_is_null(v)) && is_campaign_id(column, hint)) {
+    /* absent and null are both NULL in json-c */
+    if (!v && is_campaign_id(column, hint)) {
         *id = hint;
         return KV_OK;
     }
-    if (!v || json_is_null(v))
+    if (!v)
         return kv_err_set(err, KV_EMALFORMED, "record has no '%s'", column);
     got = convert_int64(v, id);
     if (got)
@@ -297,7 +392,7 @@ static int key_value(const char *column, json_t *v, int64_t hint,
 }
 
 /* Fills the key cells and out->key ("12", "12:301"). */
-static int convert_key(const struct table_schema *s, json_t *rec,
+static int convert_key(const struct table_schema *s, struct json_object *rec,
                        int64_t hint, struct table_row *out,
                        struct kv_err *err)
 {
@@ -309,7 +404,8 @@ static int convert_key(const struct table_schema *s, json_t *rec,
         struct table_cell *c = &out->cells[i];
         const char *name = s->cols[i].name;
 
-        rc = key_value(name, json_object_get(rec, name), hint, &c->i, err);
+        rc = key_value(name, json_object_object_get(rec, name), hint,
+                       &c->i, err);
         if (rc)
             goto out;
         c->kind = CELL_INT;
@@ -321,14 +417,14 @@ out:
     return rc;
 }
 
-int convert_record(const struct table_schema *s, json_t *rec,
+int convert_record(const struct table_schema *s, struct json_object *rec,
                    int64_t campaign_id, struct table_row *out,
                    struct convert_report *rep, struct kv_err *err)
 {
     int rc = KV_OK;
 
     table_row_release(out);
-    if (!json_is_object(rec)) {
+    if (!is_type(rec, json_type_object)) {
         rc = kv_err_set(err, KV_EMALFORMED, "record is %s, not an object",
                         rec ? json_kind(rec) : "missing");
         goto out;
@@ -352,26 +448,23 @@ out:
     return rc;
 }
 
-bool convert_infer_type(json_t *value, enum table_type *out)
+bool convert_infer_type(struct json_object *value, enum table_type *out)
 {
-    if (!value)
-        return false;
-    switch (json_typeof(value)) {
-    case JSON_INTEGER:
+    switch (json_object_get_type(value)) {
+    case json_type_int:
         *out = TABLE_INT64;
         return true;
-    case JSON_REAL:
+    case json_type_double:
         *out = TABLE_FLOAT64;
         return true;
-    case JSON_TRUE:
-    case JSON_FALSE:
+    case json_type_boolean:
         *out = TABLE_BOOL;
         return true;
-    case JSON_STRING:
+    case json_type_string:
         *out = TABLE_STRING;
         return true;
-    case JSON_OBJECT:
-    case JSON_ARRAY:
+    case json_type_object:
+    case json_type_array:
         *out = TABLE_JSON;
         return true;
     default:

@@ -17,7 +17,7 @@
 #include "common/err.h"
 #include "common/table.h"
 
-#include <jansson.h>
+struct json_object; /* json-c's: a record of a parsed page */
 
 #define CONVERT_MAX_EXAMPLES 20
 
@@ -43,7 +43,7 @@ struct convert_report {
  * cannot be stored without breaking "a row per id".  STRING cells borrow
  * their text from rec: use and release out before rec is freed.
  */
-int convert_record(const struct table_schema *s, json_t *rec,
+int convert_record(const struct table_schema *s, struct json_object *rec,
                    int64_t campaign_id, struct table_row *out,
                    struct convert_report *rep, struct kv_err *err);
 
@@ -52,13 +52,13 @@ int convert_record(const struct table_schema *s, json_t *rec,
  * string).  Returns NULL, or what v was instead ("string", "boolean",
  * "real with a fraction", ...).
  */
-const char *convert_int64(const json_t *v, int64_t *out);
+const char *convert_int64(struct json_object *v, int64_t *out);
 
 /*
  * The type Kaivo gives a newly seen field from one value: integer INT64,
  * real FLOAT64, true/false BOOL, string STRING, array/object JSON.  Returns
  * false for null (nothing to infer from).
  */
-bool convert_infer_type(json_t *value, enum table_type *out);
+bool convert_infer_type(struct json_object *value, enum table_type *out);
 
 #endif

@@ -13,6 +13,8 @@
 #include "ws/ws_lock.h"
 #include "ws/ws_tables.h"
 
+#include <json-c/json.h>
+
 /* Everything one sync holds while it runs. */
 struct sync_ctx {
     struct ws *ws;
@@ -77,16 +79,17 @@ static bool table_selected(struct ws *ws, const char *name, bool *replace)
     return info.selected;
 }
 
-static void collect_campaign_ids(struct sync_ctx *ctx, json_t *items)
+static void collect_campaign_ids(struct sync_ctx *ctx,
+                                 struct json_object *items)
 {
-    size_t i;
-    json_t *rec;
+    size_t n = json_object_array_length(items);
 
     /* the same reading of an id as the campaigns table's: 4, 4.0, "4" */
-    json_array_foreach(items, i, rec) {
+    for (size_t i = 0; i < n; i++) {
+        struct json_object *rec = json_object_array_get_idx(items, i);
         int64_t id;
 
-        if (convert_int64(json_object_get(rec, "id"), &id))
+        if (convert_int64(json_object_object_get(rec, "id"), &id))
             continue;
         ctx->campaign_ids = xrealloc(ctx->campaign_ids, sizeof(int64_t) *
                                      (ctx->ncampaigns + 1));
@@ -115,7 +118,7 @@ static void report_progress(struct sync_ctx *ctx, const struct cio_event *ev)
     int64_t now = kv_now_ms();
 
     if (ev->kind == CIO_EV_PAGE)
-        p->records += (int64_t)json_array_size(ev->items);
+        p->records += (int64_t)json_object_array_length(ev->items);
     if (ev->list == CIO_ACTIONS && (ev->kind == CIO_EV_SKIPPED || ev->last))
         p->streams_done++;
     p->requests = st->requests;

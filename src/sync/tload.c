@@ -7,6 +7,8 @@
 #include "ws/ws_records.h"
 #include "ws/ws_tables.h"
 
+#include <json-c/json.h>
+
 static int cmp_known(const void *a, const void *b)
 {
     return strcmp(((const struct tload_known *)a)->name,
@@ -84,12 +86,10 @@ static int widen_type(struct tload *tl, struct tload_known *k,
  * inferred type (its value goes nowhere); a known one is marked seen, so
  * that a complete read can tell which fields Customer.io stopped sending.
  */
-static int note_fields(struct tload *tl, json_t *rec, struct kv_err *err)
+static int note_fields(struct tload *tl, struct json_object *rec,
+                       struct kv_err *err)
 {
-    const char *name;
-    json_t *value;
-
-    json_object_foreach(rec, name, value) {
+    json_object_object_foreach(rec, name, value) {
         struct tload_known *k = find_known(tl, name);
         enum table_type type;
         bool typed = convert_infer_type(value, &type);
@@ -259,8 +259,8 @@ static int is_unchanged(struct tload *tl, const struct table_row *row,
     return rc;
 }
 
-static int load_record(struct tload *tl, json_t *rec, int64_t campaign_id,
-                       struct kv_err *err)
+static int load_record(struct tload *tl, struct json_object *rec,
+                       int64_t campaign_id, struct kv_err *err)
 {
     struct table_row row = {0};
     struct tload_pending *p;
@@ -291,13 +291,13 @@ out:
     return rc;
 }
 
-int tload_records(struct tload *tl, json_t *items, int64_t campaign_id,
-                  struct kv_err *err)
+int tload_records(struct tload *tl, struct json_object *items,
+                  int64_t campaign_id, struct kv_err *err)
 {
-    size_t i;
-    json_t *rec;
+    size_t n = json_object_array_length(items);
 
-    json_array_foreach(items, i, rec) {
+    for (size_t i = 0; i < n; i++) {
+        struct json_object *rec = json_object_array_get_idx(items, i);
         int rc = note_fields(tl, rec, err);
 
         if (!rc)

@@ -18,7 +18,6 @@
 #include "source/convert.h"
 #include "ws/ws.h"
 
-#include <jansson.h>
 
 /* Rows per batch: bounds memory and the work a crash can make us redo. */
 #define TLOAD_BATCH_ROWS 5000
@@ -75,8 +74,8 @@ int tload_begin(struct tload *tl, struct ws *ws, struct dest *dest,
  * Loads a page of records (a JSON array of objects).  campaign_id > 0 fills
  * the records' campaign_id (the actions endpoint is per campaign).
  */
-int tload_records(struct tload *tl, json_t *items, int64_t campaign_id,
-                  struct kv_err *err);
+int tload_records(struct tload *tl, struct json_object *items,
+                  int64_t campaign_id, struct kv_err *err);
 
 /* Commits the rest and, in replace mode, swaps the table in.  Frees tl. */
 int tload_finish(struct tload *tl, struct kv_err *err);

@@ -101,7 +101,7 @@ good=$(wh_dump "$WS")
 printf '{"actions":[{"id":"31","campaign_id":3,"name":"bad \xff\xfe bytes","updated":1}],"next":""}' >"$fx/actions/3.json"
 sync_rc "$T/e2"; assert_eq "$RC" 1 "exit status with invalid UTF-8"
 grep -q 'campaigns_actions: .*/campaigns/3/actions' "$T/e2" || { cat "$T/e2"; fail "the error does not name the request"; }
-grep -q 'not valid JSON: unable to decode byte 0xff' "$T/e2" || { cat "$T/e2"; fail "the error does not say what is wrong"; }
+grep -q 'not valid JSON: invalid utf-8 string (at byte 51)' "$T/e2" || { cat "$T/e2"; fail "the error does not say what is wrong"; }
 assert_eq "$(counts)" "3 4 5" "rows after invalid UTF-8"
 no_dups "invalid UTF-8"
 

@@ -3,25 +3,30 @@
  * the error-text extractor.  Build (from the repository root):
  *   clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -Isrc \
  *     tests/fuzz/fuzz_cio_page.c src/source/cio_page.c src/common/err.c \
- *     src/common/mem.c $(pkg-config --cflags --libs jansson) \
+ *     src/common/mem.c $(pkg-config --cflags --libs json-c) \
  *     -o build/fuzz_cio_page
  * and run: build/fuzz_cio_page tests/fuzz/corpus/cio_page
  */
 #include "common/kv.h"
 #include "source/cio_page.h"
 
+#include <json-c/json.h>
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Checks what the parser promises about a page it accepted. */
 static void check_page(const struct cio_page *page)
 {
-    size_t i;
-    json_t *item;
+    size_t n;
 
-    if (!json_is_object(page->root) || !json_is_array(page->items))
+    if (!json_object_is_type(page->root, json_type_object) ||
+        !json_object_is_type(page->items, json_type_array))
         __builtin_trap();
-    json_array_foreach(page->items, i, item) {
-        if (!json_is_object(item))
+    n = json_object_array_length(page->items);
+    for (size_t i = 0; i < n; i++) {
+        struct json_object *item = json_object_array_get_idx(page->items, i);
+
+        if (!json_object_is_type(item, json_type_object))
             __builtin_trap();
     }
     if (page->next && !page->next[0])

@@ -32,8 +32,12 @@ static const char fm_seed_sql[] =
     "INSERT INTO campaigns VALUES (1, 'Welcome', 'running', 0),"
     " (2, 'Win back', 'draft', 0), (3, x'c328', NULL, 0);";
 
-/* Removes the scratch workspace (rm -rf: the fuzzer may be interrupted). */
-static void fm_teardown(void)
+/*
+ * Removes the scratch workspace (rm -rf: the fuzzer may be interrupted).
+ * Not static: the corpus replay test ends with _exit() and calls it.
+ */
+void fm_teardown(void);
+void fm_teardown(void)
 {
     char cmd[128];
 

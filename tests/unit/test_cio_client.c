@@ -14,6 +14,7 @@
 #include "common/util.h"
 
 #include <arpa/inet.h>
+#include <json-c/json.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -321,10 +322,11 @@ static int on_event(void *ctx, const struct cio_event *ev,
     if (ev->kind == CIO_EV_SKIPPED) {
         sbuf_addf(&s->text, "skip %s", stream_name(ev, name, sizeof(name)));
     } else {
-        CHECK(json_is_array(ev->items));
+        CHECK(json_object_is_type(ev->items, json_type_array));
         sbuf_addf(&s->text, "%s p%d n%zu%s",
                   stream_name(ev, name, sizeof(name)), ev->page_no,
-                  json_array_size(ev->items), ev->last ? " last" : "");
+                  json_object_array_length(ev->items),
+                  ev->last ? " last" : "");
     }
     if (++s->n == s->stop_at)
         return kv_err_set(err, KV_EFAIL, "callback says stop");

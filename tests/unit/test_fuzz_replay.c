@@ -12,16 +12,15 @@
 
 #include <dirent.h>
 
-/* Each target defines LLVMFuzzerTestOneInput: one name per target here. */
-#define LLVMFuzzerTestOneInput replay_cio_page
-#include "fuzz/fuzz_cio_page.c"
-#undef LLVMFuzzerTestOneInput
-#define LLVMFuzzerTestOneInput replay_opts
-#include "fuzz/fuzz_opts.c"
-#undef LLVMFuzzerTestOneInput
-#define LLVMFuzzerTestOneInput replay_mcp_request
-#include "fuzz/fuzz_mcp_request.c"
-#undef LLVMFuzzerTestOneInput
+/*
+ * Each target's LLVMFuzzerTestOneInput, compiled on its own under these
+ * names (the Makefile's replay_% rule): the page target uses json-c and
+ * the MCP one jansson, whose headers cannot meet in one file.
+ */
+int replay_cio_page(const uint8_t *data, size_t size);
+int replay_opts(const uint8_t *data, size_t size);
+int replay_mcp_request(const uint8_t *data, size_t size);
+void fm_teardown(void); /* the MCP target's scratch workspace */
 
 #define CORPUS "tests/fuzz/corpus/"
 #define REPLAY_MAX_FILE (4 << 20)
