@@ -114,28 +114,30 @@ static void feed_flush(struct hash_feed *f)
     f->len = 0;
 }
 
-/* Small pieces are gathered; a long text goes to the digest as it is. */
-static void feed(struct hash_feed *f, const void *p, size_t n)
-{
-    if (f->len + n > sizeof(f->buf) || n >= FEED_DIRECT)
-        feed_flush(f);
-    if (n >= FEED_DIRECT) {
-        EVP_DigestUpdate(f->md, p, n);
-        return;
-    }
-    memcpy(f->buf + f->len, p, n);
-    f->len += n;
-}
-
-/* Length-prefixed so that no two different rows feed the same bytes. */
+/*
+ * One length-prefixed piece (so that no two different rows feed the same
+ * bytes): tag, 64-bit length, bytes.  The fixed-size copies compile to
+ * plain stores; a long text goes to the digest as it is.
+ */
 static void hash_bytes(struct hash_feed *f, char tag, const void *p,
                        size_t n)
 {
     uint64_t len = n;
+    size_t copy = n < FEED_DIRECT ? n : 0;
 
-    feed(f, &tag, 1);
-    feed(f, &len, sizeof(len));
-    feed(f, p, n);
+    if (f->len + 1 + sizeof(len) + copy > sizeof(f->buf))
+        feed_flush(f);
+    f->buf[f->len] = (unsigned char)tag;
+    memcpy(f->buf + f->len + 1, &len, sizeof(len));
+    f->len += 1 + sizeof(len);
+    if (!copy && n) {
+        feed_flush(f);
+        EVP_DigestUpdate(f->md, p, n);
+        return;
+    }
+    if (copy)
+        memcpy(f->buf + f->len, p, copy);
+    f->len += copy;
 }
 
 static EVP_MD *sha256_md;

@@ -91,6 +91,7 @@ struct cio_run {
     size_t next_stream;  /* the first stream not yet given to a job */
     cio_event_fn cb;
     void *ctx;
+    const struct cio_prepare *prep; /* NULL: pages are only parsed */
     struct kv_err *err;
     bool check;          /* cio_check: one request, no events */
     bool cb_failed;      /* err was filled by the callback */
@@ -658,7 +659,8 @@ static int check_token(struct cio_job *job, const char *next)
     return KV_OK;
 }
 
-static int deliver(struct cio_job *job, const struct cio_page *page)
+static int deliver(struct cio_job *job, const struct cio_page *page,
+                   void *prepared)
 {
     struct cio_run *run = job->run;
     struct cio_event ev = {
@@ -667,6 +669,7 @@ static int deliver(struct cio_job *job, const struct cio_page *page)
         .campaign_id = job->stream->campaign_id,
         .url = job->url,
         .items = page->items,
+        .prepared = prepared,
         .page_no = job->page_no,
         .last = page->next == NULL,
     };
@@ -684,6 +687,8 @@ static void submit_page(struct cio_job *job)
 {
     struct cio_parse_task *t = &job->task;
 
+    t->stream = job->stream;
+    t->prep = job->run->prep;
     t->list = job->stream->list;
     t->body = sbuf_detach(&job->body, &t->len);
     sbuf_init(&job->body, job->run->c->cfg.max_body);
@@ -711,7 +716,7 @@ static int on_page(struct cio_job *job)
     rc = check_token(job, page->next);
     if (rc)
         goto out;
-    rc = deliver(job, page);
+    rc = deliver(job, page, t->prepared);
     if (rc)
         goto out;
     if (page->next)
@@ -968,6 +973,14 @@ int cio_fetch(struct cio_client *c, const struct cio_stream *streams,
               size_t nstreams, cio_event_fn cb, void *ctx,
               struct kv_err *err)
 {
+    return cio_fetch_prepared(c, streams, nstreams, NULL, cb, ctx, err);
+}
+
+int cio_fetch_prepared(struct cio_client *c,
+                       const struct cio_stream *streams, size_t nstreams,
+                       const struct cio_prepare *prep, cio_event_fn cb,
+                       void *ctx, struct kv_err *err)
+{
     struct kv_err dummy;
     struct cio_run run = {
         .c = c,
@@ -975,6 +988,7 @@ int cio_fetch(struct cio_client *c, const struct cio_stream *streams,
         .nstreams = nstreams,
         .cb = cb,
         .ctx = ctx,
+        .prep = prep,
         .err = err ? err : &dummy,
     };
 

@@ -76,6 +76,7 @@ struct cio_event {
     int64_t campaign_id;
     const char *url;  /* the request, host included, no secret */
     struct json_object *items; /* PAGE: borrowed array of objects */
+    void *prepared;   /* PAGE: what cio_prepare made of items, or NULL */
     int page_no;      /* 1-based within the stream */
     bool last;        /* PAGE: the stream has no more pages */
 };
@@ -86,6 +87,20 @@ struct cio_event {
  */
 typedef int (*cio_event_fn)(void *ctx, const struct cio_event *ev,
                             struct kv_err *err);
+
+/*
+ * Optional work on every page, done on the parser thread right after the
+ * parse, so that it overlaps the caller's own step (see cio_parser.h).
+ * fn makes something of a page's items and must read nothing the caller
+ * changes during the fetch; the callback gets it as ev->prepared (and may
+ * change it), and release frees it, on either thread, before the items.
+ */
+struct cio_prepare {
+    void *(*fn)(void *ctx, const struct cio_stream *s,
+                struct json_object *items);
+    void (*release)(void *prepared);
+    void *ctx;
+};
 
 struct cio_stats {
     int64_t requests;  /* HTTP requests sent, retries included */
@@ -117,6 +132,11 @@ const struct cio_stats *cio_client_stats(const struct cio_client *c);
 int cio_fetch(struct cio_client *c, const struct cio_stream *streams,
               size_t nstreams, cio_event_fn cb, void *ctx,
               struct kv_err *err);
+/* cio_fetch with prep (NULL: none) run on every page before cb. */
+int cio_fetch_prepared(struct cio_client *c,
+                       const struct cio_stream *streams, size_t nstreams,
+                       const struct cio_prepare *prep, cio_event_fn cb,
+                       void *ctx, struct kv_err *err);
 
 /* One cheap request (GET /newsletters?limit=1) to verify key and host. */
 int cio_check(struct cio_client *c, struct kv_err *err);

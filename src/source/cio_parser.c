@@ -59,16 +59,27 @@ static struct cio_parse_task *list_pop(struct task_list *l)
     return t;
 }
 
-static void parse_task(struct cio_parse_task *t)
+/* Frees the task's retired page: what was made of it, then the tree. */
+static void free_garbage(struct cio_parse_task *t)
 {
+    if (t->garbage_prepared)
+        t->prep->release(t->garbage_prepared);
+    t->garbage_prepared = NULL;
     json_object_put(t->garbage);
     t->garbage = NULL;
+}
+
+static void parse_task(struct cio_parse_task *t)
+{
+    free_garbage(t);
     kv_err_clear(&t->err);
     t->rc = cio_page_parse(t->list, t->body ? t->body : "", t->len,
                            &t->page, &t->err);
     /* the tree holds what is needed now: hold one copy, not two */
     free(t->body);
     t->body = NULL;
+    if (!t->rc && t->prep && t->prep->fn)
+        t->prepared = t->prep->fn(t->prep->ctx, t->stream, t->page.items);
 }
 
 static void *parser_main(void *arg)
@@ -171,14 +182,17 @@ void cio_parser_awake(struct cio_parser *p)
 void cio_parse_task_retire(struct cio_parse_task *t)
 {
     struct json_object *root = t->page.root;
-    bool small = t->len <= GARBAGE_MAX_BODY;
+    void *prepared = t->prepared;
 
+    if (t->len > GARBAGE_MAX_BODY) {
+        cio_parse_task_release(t);
+        return;
+    }
     t->page.root = NULL;
+    t->prepared = NULL;
     cio_parse_task_release(t);
-    if (small)
-        t->garbage = root;
-    else
-        json_object_put(root);
+    t->garbage = root;
+    t->garbage_prepared = prepared;
 }
 
 void cio_parser_stop(struct cio_parser *p)
@@ -199,8 +213,11 @@ void cio_parse_task_release(struct cio_parse_task *t)
 {
     free(t->body);
     t->body = NULL;
-    json_object_put(t->garbage);
-    t->garbage = NULL;
+    free_garbage(t);
+    /* first: what was made of the page may borrow from its tree */
+    if (t->prepared)
+        t->prep->release(t->prepared);
+    t->prepared = NULL;
     cio_page_release(&t->page);
     memset(&t->page, 0, sizeof(t->page));
 }

@@ -24,6 +24,8 @@
 
 struct cio_parse_task {
     /* in */
+    const struct cio_stream *stream;
+    const struct cio_prepare *prep; /* NULL: the page is only parsed */
     enum cio_list list;
     char *body;            /* owned by the task; freed once parsed */
     size_t len;            /* kept past the parse: retire reads it */
@@ -31,9 +33,11 @@ struct cio_parse_task {
     /* out */
     int rc;
     struct cio_page page;  /* owned by the task until retired */
+    void *prepared;        /* prep's result for page, owned likewise */
     struct kv_err err;
-    /* the parser's */
-    struct json_object *garbage; /* a retired small tree; the worker frees */
+    /* the parser's: a retired small page, freed by the worker */
+    struct json_object *garbage;
+    void *garbage_prepared;
     struct cio_parse_task *next;
 };
 

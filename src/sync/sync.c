@@ -157,7 +157,7 @@ static int on_event(void *arg, const struct cio_event *ev,
         collect_campaign_ids(tr->ctx, ev->items);
     if (!tr->loading)
         return KV_OK;
-    rc = tload_records(&tr->tl, ev->items, ev->campaign_id, err);
+    rc = tload_records(&tr->tl, ev->items, ev->prepared, err);
     if (rc && !err->where[0])
         kv_err_where(err, "GET %s", ev->url);
     return rc;
@@ -186,13 +186,20 @@ static void build_streams(struct sync_ctx *ctx, enum cio_list list,
 static int fetch_into(struct sync_ctx *ctx, struct table_run *tr,
                       enum cio_list list, struct kv_err *err)
 {
+    /* rows are converted on the parser thread while this one writes */
+    struct cio_prepare prep = {
+        .fn = tload_prepare,
+        .release = tload_page_free,
+        .ctx = &tr->tl,
+    };
     struct cio_stream *streams;
     size_t n;
     int rc;
 
     build_streams(ctx, list, &streams, &n);
     progress_phase(ctx, tr->tr ? tr->tr->name : "campaigns", list);
-    rc = cio_fetch(ctx->cio, streams, n, on_event, tr, err);
+    rc = cio_fetch_prepared(ctx->cio, streams, n,
+                            tr->loading ? &prep : NULL, on_event, tr, err);
     free(streams);
     return rc;
 }

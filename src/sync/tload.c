@@ -24,6 +24,28 @@ static struct tload_known *find_known(const struct tload *tl,
                    cmp_known);
 }
 
+/* The known column of the record's pos-th field name, or NULL. */
+static struct tload_known *find_field(struct tload *tl, size_t pos,
+                                      const char *name)
+{
+    struct tload_known *k;
+
+    if (pos < tl->nfield_at && tl->field_at[pos] < tl->nknown &&
+        !strcmp(tl->known[tl->field_at[pos]].name, name))
+        return &tl->known[tl->field_at[pos]];
+    k = find_known(tl, name);
+    if (!k)
+        return NULL;
+    if (pos >= tl->nfield_at) {
+        tl->field_at = xrealloc(tl->field_at, (pos + 1) * sizeof(size_t));
+        for (size_t i = tl->nfield_at; i < pos; i++)
+            tl->field_at[i] = SIZE_MAX;
+        tl->nfield_at = pos + 1;
+    }
+    tl->field_at[pos] = (size_t)(k - tl->known);
+    return k;
+}
+
 static void add_known(struct tload *tl, const char *name,
                       enum table_type type, bool selected, bool seen_before)
 {
@@ -37,6 +59,7 @@ static void add_known(struct tload *tl, const char *name,
     k->seen = false;
     k->seen_before = seen_before;
     qsort(tl->known, tl->nknown, sizeof(*tl->known), cmp_known);
+    tl->nfield_at = 0; /* the sort moved the columns */
 }
 
 static int load_known_columns(struct tload *tl, struct kv_err *err)
@@ -89,8 +112,10 @@ static int widen_type(struct tload *tl, struct tload_known *k,
 static int note_fields(struct tload *tl, struct json_object *rec,
                        struct kv_err *err)
 {
+    size_t pos = 0;
+
     json_object_object_foreach(rec, name, value) {
-        struct tload_known *k = find_known(tl, name);
+        struct tload_known *k = find_field(tl, pos++, name);
         enum table_type type;
         bool typed = convert_infer_type(value, &type);
         int rc = KV_OK;
@@ -259,49 +284,113 @@ static int is_unchanged(struct tload *tl, const struct table_row *row,
     return rc;
 }
 
-static int load_record(struct tload *tl, struct json_object *rec,
-                       int64_t campaign_id, struct kv_err *err)
+/* Writes a converted row unless it is unchanged; takes row->key. */
+static int store_row(struct tload *tl, struct table_row *row,
+                     struct kv_err *err)
 {
-    struct table_row row = {0};
     struct tload_pending *p;
     bool same;
-    int rc;
+    int rc = is_unchanged(tl, row, &same, err);
 
-    rc = convert_record(&tl->schema, rec, campaign_id, &row,
-                        &tl->stats->report, err);
-    if (!rc)
-        rc = is_unchanged(tl, &row, &same, err);
     if (rc)
-        goto out;
+        return rc;
     if (same) {
         tl->stats->unchanged++;
-        goto out;
+        return KV_OK;
     }
-    rc = tl->dest->ops->load_row(tl->load, &row, err);
+    rc = tl->dest->ops->load_row(tl->load, row, err);
     if (rc)
-        goto out;
+        return rc;
     p = &tl->pending[tl->npending++];
-    p->key = row.key;
-    row.key = NULL;
-    memcpy(p->hash, row.hash, sizeof(p->hash));
+    p->key = row->key;
+    row->key = NULL;
+    memcpy(p->hash, row->hash, sizeof(p->hash));
     if (tl->npending == TLOAD_BATCH_ROWS)
         rc = flush(tl, err);
-out:
-    table_row_release(&row);
     return rc;
 }
 
-int tload_records(struct tload *tl, struct json_object *items,
-                  int64_t campaign_id, struct kv_err *err)
+/* A page's records as rows, up to the first that could not convert. */
+struct tload_page {
+    size_t n;
+    struct table_row *rows; /* n of them */
+    int rc;                 /* record n's failure, if n < the page's */
+    struct kv_err err;
+    struct convert_report report;
+};
+
+void *tload_prepare(void *arg, const struct cio_stream *s,
+                    struct json_object *items)
 {
+    const struct tload *tl = arg;
+    size_t n = json_object_array_length(items);
+    struct tload_page *pg = xcalloc(1, sizeof(*pg));
+
+    pg->rows = xcalloc(n ? n : 1, sizeof(*pg->rows));
+    for (; pg->n < n; pg->n++) {
+        struct json_object *rec = json_object_array_get_idx(items, pg->n);
+
+        kv_err_clear(&pg->err);
+        pg->rc = convert_record(&tl->schema, rec, s->campaign_id,
+                                &pg->rows[pg->n], &pg->report, &pg->err);
+        if (pg->rc)
+            break;
+    }
+    return pg;
+}
+
+void tload_page_free(void *page)
+{
+    struct tload_page *pg = page;
+
+    if (!pg)
+        return;
+    for (size_t i = 0; i < pg->n; i++)
+        table_row_release(&pg->rows[i]);
+    free(pg->rows);
+    free(pg);
+}
+
+/* The page's values that did not fit join the table's, in order. */
+static void merge_report(struct convert_report *to,
+                         const struct convert_report *from)
+{
+    to->bad_values += from->bad_values;
+    for (int i = 0; i < from->nexamples; i++)
+        if (to->nexamples < CONVERT_MAX_EXAMPLES)
+            to->examples[to->nexamples++] = from->examples[i];
+}
+
+/* Record i of a page the parser thread converted. */
+static int load_converted(struct tload *tl, struct tload_page *pg, size_t i,
+                          struct kv_err *err)
+{
+    if (i < pg->n)
+        return store_row(tl, &pg->rows[i], err);
+    if (i == pg->n && pg->rc) {
+        *err = pg->err;
+        return pg->rc;
+    }
+    return kv_err_set(err, KV_EFAIL, "internal error: the page changed "
+                      "after it was converted");
+}
+
+int tload_records(struct tload *tl, struct json_object *items,
+                  void *prepared, struct kv_err *err)
+{
+    struct tload_page *pg = prepared;
     size_t n = json_object_array_length(items);
 
+    if (!pg)
+        return kv_err_set(err, KV_EFAIL, "internal error: a page reached "
+                          "the load unconverted");
+    merge_report(&tl->stats->report, &pg->report);
     for (size_t i = 0; i < n; i++) {
         struct json_object *rec = json_object_array_get_idx(items, i);
         int rc = note_fields(tl, rec, err);
 
         if (!rc)
-            rc = load_record(tl, rec, campaign_id, err);
+            rc = load_converted(tl, pg, i, err);
         if (rc)
             return kv_err_prefix(err, "record %zu of the page", i);
         tl->stats->records++;
@@ -316,6 +405,7 @@ static void tload_release(struct tload *tl)
     for (size_t i = 0; i < tl->nknown; i++)
         free(tl->known[i].name);
     free(tl->known);
+    free(tl->field_at);
     if (tl->hmac_key)
         memset(tl->hmac_key, 0, strlen(tl->hmac_key));
     free(tl->hmac_key);

@@ -15,6 +15,7 @@
 #include "common/kv.h"
 #include "common/table.h"
 #include "dest/dest.h"
+#include "source/cio.h"
 #include "source/convert.h"
 #include "ws/ws.h"
 
@@ -56,6 +57,12 @@ struct tload {
     bool any_hashes;    /* the state holds some hash of this table */
     struct tload_known *known; /* owned, sorted by name */
     size_t nknown;
+    /*
+     * Where the last record's n-th field was found in known: records of
+     * one list share their field order, so one comparison mostly does.
+     */
+    size_t *field_at; /* owned */
+    size_t nfield_at;
     char *hmac_key; /* owned: the workspace's key for hashed columns */
     struct tload_pending *pending; /* owned, TLOAD_BATCH_ROWS at most */
     size_t npending;
@@ -71,11 +78,23 @@ int tload_begin(struct tload *tl, struct ws *ws, struct dest *dest,
                 struct tload_stats *stats, struct kv_err *err);
 
 /*
- * Loads a page of records (a JSON array of objects).  campaign_id > 0 fills
- * the records' campaign_id (the actions endpoint is per campaign).
+ * The conversion of a page's records to rows, for cio_prepare: run on the
+ * parser thread, it reads only tl's schema, fixed for the whole load (the
+ * stream's campaign_id > 0 fills the records' campaign_id: the actions
+ * endpoint is per campaign).  tload_prepare returns a page for
+ * tload_records; tload_page_free frees it.
+ */
+void *tload_prepare(void *tl, const struct cio_stream *s,
+                    struct json_object *items);
+void tload_page_free(void *page);
+
+/*
+ * Loads a page of records (a JSON array of objects), given prepared,
+ * tload_prepare's page of the same items: notes their fields here and
+ * writes the rows converted there (taking their keys).
  */
 int tload_records(struct tload *tl, struct json_object *items,
-                  int64_t campaign_id, struct kv_err *err);
+                  void *prepared, struct kv_err *err);
 
 /* Commits the rest and, in replace mode, swaps the table in.  Frees tl. */
 int tload_finish(struct tload *tl, struct kv_err *err);

@@ -18,6 +18,7 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <time.h>
 
 #define KEY "kaivo-test-key-5f2c9a17"
@@ -819,6 +820,97 @@ static void test_cio_client_concurrency(void)
     sbuf_release(&ev.text);
 }
 
+/* What the test's cio_prepare makes of a page. */
+struct prepared_page {
+    pthread_t thread;
+    size_t nitems;
+    int64_t campaign_id;
+};
+
+struct prepare_count {
+    atomic_int made;
+    atomic_int freed;
+    pthread_t caller;
+    int delivered;
+};
+
+static void *prepare_page(void *ctx, const struct cio_stream *s,
+                          struct json_object *items)
+{
+    struct prepare_count *pc = ctx;
+    struct prepared_page *pp = xmalloc(sizeof(*pp));
+
+    pp->thread = pthread_self();
+    pp->nitems = json_object_array_length(items);
+    pp->campaign_id = s->campaign_id;
+    atomic_fetch_add(&pc->made, 1);
+    return pp;
+}
+
+static struct prepare_count *release_count;
+
+static void release_page(void *prepared)
+{
+    atomic_fetch_add(&release_count->freed, 1);
+    free(prepared);
+}
+
+static int on_prepared(void *ctx, const struct cio_event *ev,
+                       struct kv_err *err)
+{
+    struct prepare_count *pc = ctx;
+    const struct prepared_page *pp = ev->prepared;
+
+    CHECK(pp != NULL);
+    CHECK(!pthread_equal(pp->thread, pc->caller));
+    CHECK_INT(pp->nitems, json_object_array_length(ev->items));
+    CHECK_INT(pp->campaign_id, ev->campaign_id);
+    if (++pc->delivered == 7)
+        return kv_err_set(err, KV_EFAIL, "callback says stop");
+    return KV_OK;
+}
+
+/*
+ * cio_prepare runs on the parser thread for every page, its result reaches
+ * the callback, and every result is released: pages delivered, and pages
+ * parsed but never delivered because the callback stopped the fetch.
+ */
+static void test_cio_client_prepare(void)
+{
+    static const struct reply replies[] = {
+        {"*", 200, "{\"actions\":[{},{}]}", NULL, 20, false, false},
+        {NULL, 0, NULL, NULL, 0, false, false},
+    };
+    struct prepare_count pc = {.caller = pthread_self()};
+    struct cio_prepare prep = {prepare_page, release_page, &pc};
+    struct cio_stream streams[12];
+    struct fake f;
+    struct cio_config cfg;
+    struct cio_client *c;
+    struct kv_err err;
+    char base[64];
+
+    release_count = &pc;
+    for (int i = 0; i < 12; i++)
+        streams[i] = (struct cio_stream){CIO_ACTIONS, 100 + i};
+    fake_start(&f, replies);
+    test_config(&cfg, &f, base, sizeof(base));
+    cfg.max_in_flight = 4;
+    CHECK_INT(cio_client_new(&cfg, &c, &err), KV_OK);
+    CHECK_INT(cio_fetch_prepared(c, streams, 5, &prep, on_prepared, &pc,
+                                 &err), KV_OK);
+    CHECK_INT(pc.delivered, 5);
+    CHECK_INT(atomic_load(&pc.made), 5);
+    CHECK_INT(atomic_load(&pc.freed), 5);
+    CHECK_INT(cio_fetch_prepared(c, streams, 12, &prep, on_prepared, &pc,
+                                 &err), KV_EFAIL);
+    CHECK_INT(pc.delivered, 7);
+    CHECK(atomic_load(&pc.made) >= 7);
+    CHECK_INT(atomic_load(&pc.freed), atomic_load(&pc.made));
+    cio_client_free(c);
+    fake_stop(&f);
+}
+
 /* One stream of many pages rides one keep-alive connection. */
 static void test_cio_client_keepalive(void)
 {
@@ -1144,6 +1236,7 @@ static const struct harness_case cases[] = {
     HARNESS_CASE(test_cio_client_check_not_json),
     HARNESS_CASE(test_cio_client_callback_err_kept),
     HARNESS_CASE(test_cio_client_concurrency),
+    HARNESS_CASE(test_cio_client_prepare),
     HARNESS_CASE(test_cio_client_keepalive),
     HARNESS_CASE(test_cio_client_pacing),
     HARNESS_CASE(test_cio_client_pacing_across_fetches),
