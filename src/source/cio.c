@@ -723,7 +723,7 @@ static int on_page(struct cio_job *job)
         job_next_page(job, page->next);
     else
         job_end(job);
-    cio_parse_task_retire(t);
+    cio_parser_retire(job->run->parser, t);
     return KV_OK;
 out:
     cio_parse_task_release(t);

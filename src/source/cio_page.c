@@ -63,20 +63,18 @@ static const char *type_name(struct json_object *v)
  * The NUL fed after the body ends a document json-c would otherwise wait
  * on (a bare number) and turns a cut-off one into an error.
  */
-static struct json_object *parse_strict(const char *body, size_t len,
+static struct json_object *parse_strict(struct json_tokener *tok,
+                                        const char *body, size_t len,
                                         enum json_tokener_error *why,
                                         size_t *at)
 {
-    struct json_tokener *tok;
     struct json_object *root;
 
     *at = 0;
     *why = json_tokener_error_size;
-    if (len >= INT_MAX)
+    if (len >= INT_MAX || !tok)
         return NULL;
-    tok = json_tokener_new_ex(DEPTH_MAX);
-    if (!tok)
-        return NULL;
+    json_tokener_reset(tok);
     json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
                            JSON_TOKENER_VALIDATE_UTF8);
     root = json_tokener_parse_ex(tok, body, (int)len);
@@ -92,17 +90,21 @@ static struct json_object *parse_strict(const char *body, size_t len,
         root = NULL;
         *why = json_tokener_error_parse_unexpected;
     }
-    json_tokener_free(tok);
     return root;
 }
 
-static int load(const char *body, size_t len, struct json_object **out,
-                struct kv_err *err)
+struct json_tokener *cio_page_tokener(void)
+{
+    return json_tokener_new_ex(DEPTH_MAX);
+}
+
+static int load(struct json_tokener *tok, const char *body, size_t len,
+                struct json_object **out, struct kv_err *err)
 {
     enum json_tokener_error why;
     size_t at;
 
-    *out = parse_strict(body, len, &why, &at);
+    *out = parse_strict(tok, body, len, &why, &at);
     if (*out)
         return KV_OK;
     return kv_err_set(err, KV_EMALFORMED, "page is not valid JSON: %s "
@@ -171,10 +173,21 @@ static int find_next(struct cio_page *page, struct kv_err *err)
 int cio_page_parse(enum cio_list list, const char *body, size_t len,
                    struct cio_page *out, struct kv_err *err)
 {
+    struct json_tokener *tok = cio_page_tokener();
+    int rc = cio_page_parse_with(tok, list, body, len, out, err);
+
+    json_tokener_free(tok);
+    return rc;
+}
+
+int cio_page_parse_with(struct json_tokener *tok, enum cio_list list,
+                        const char *body, size_t len, struct cio_page *out,
+                        struct kv_err *err)
+{
     int rc;
 
     memset(out, 0, sizeof(*out));
-    rc = load(body, len, &out->root, err);
+    rc = load(tok, body, len, &out->root, err);
     if (rc)
         goto out;
     if (!json_object_is_type(out->root, json_type_object)) {
@@ -301,6 +314,7 @@ static void from_json(struct json_object *root, char *out, size_t size)
 void cio_page_error_text(const char *body, size_t len, char *out,
                          size_t size)
 {
+    struct json_tokener *tok;
     struct json_object *root;
     enum json_tokener_error why;
     size_t at;
@@ -310,7 +324,9 @@ void cio_page_error_text(const char *body, size_t len, char *out,
     out[0] = '\0';
     if (!body || !len)
         return;
-    root = parse_strict(body, len, &why, &at);
+    tok = cio_page_tokener();
+    root = parse_strict(tok, body, len, &why, &at);
+    json_tokener_free(tok);
     if (json_object_is_type(root, json_type_object))
         from_json(root, out, size);
     json_object_put(root);

@@ -13,11 +13,25 @@
 #include <stdatomic.h>
 
 /*
- * The largest body whose tree is left for the worker to free.  Ordinary
- * pages (10 actions, 100 newsletters) are tens of kilobytes; a tree of a
- * multi-megabyte body is freed at once rather than held for a request.
+ * The largest body whose page is left for the worker to free.  Ordinary
+ * pages (10 actions, 100 newsletters) are tens of kilobytes; the tree of
+ * a multi-megabyte body is freed at once rather than held.
  */
 #define GARBAGE_MAX_BODY (256u * 1024)
+/*
+ * Retired pages wait for an idle worker only while their bodies add up
+ * to this: a json-c tree takes about ten times its body.
+ */
+#define GARBAGE_MAX_BYTES (1024u * 1024)
+
+/* A retired page: its tree and what cio_prepare made of it. */
+struct garbage {
+    struct json_object *root;
+    void *prepared;
+    const struct cio_prepare *prep;
+    size_t len;
+    struct garbage *next;
+};
 
 struct task_list {
     struct cio_parse_task *head;
@@ -30,10 +44,13 @@ struct cio_parser {
     pthread_cond_t work;    /* signalled on new work or stop */
     struct task_list todo;
     struct task_list done;
+    struct garbage *garbage; /* retired pages, for the worker to free */
+    size_t garbage_bytes;    /* their bodies' sizes, summed */
     atomic_int ndone;       /* tasks in done, readable without the lock */
     bool caller_asleep;     /* in curl_multi_poll, wants a wake-up */
     bool stop;
     CURLM *wake;
+    struct json_tokener *tok; /* the worker's, kept for every page */
 };
 
 static void list_push(struct task_list *l, struct cio_parse_task *t)
@@ -59,22 +76,38 @@ static struct cio_parse_task *list_pop(struct task_list *l)
     return t;
 }
 
-/* Frees the task's retired page: what was made of it, then the tree. */
-static void free_garbage(struct cio_parse_task *t)
+/* Frees a list of retired pages: what was made of each, then its tree. */
+static void free_garbage(struct garbage *g)
 {
-    if (t->garbage_prepared)
-        t->prep->release(t->garbage_prepared);
-    t->garbage_prepared = NULL;
-    json_object_put(t->garbage);
-    t->garbage = NULL;
+    while (g) {
+        struct garbage *next = g->next;
+
+        if (g->prepared)
+            g->prep->release(g->prepared);
+        json_object_put(g->root);
+        free(g);
+        g = next;
+    }
 }
 
-static void parse_task(struct cio_parse_task *t)
+/* Takes the retired pages, all of them or only when over the cap. */
+static struct garbage *take_garbage(struct cio_parser *p, bool all)
 {
-    free_garbage(t);
+    struct garbage *g = NULL;
+
+    if (all || p->garbage_bytes > GARBAGE_MAX_BYTES) {
+        g = p->garbage;
+        p->garbage = NULL;
+        p->garbage_bytes = 0;
+    }
+    return g;
+}
+
+static void parse_task(struct cio_parser *p, struct cio_parse_task *t)
+{
     kv_err_clear(&t->err);
-    t->rc = cio_page_parse(t->list, t->body ? t->body : "", t->len,
-                           &t->page, &t->err);
+    t->rc = cio_page_parse_with(p->tok, t->list, t->body ? t->body : "",
+                                t->len, &t->page, &t->err);
     /* the tree holds what is needed now: hold one copy, not two */
     free(t->body);
     t->body = NULL;
@@ -89,15 +122,25 @@ static void *parser_main(void *arg)
     pthread_mutex_lock(&p->lock);
     for (;;) {
         struct cio_parse_task *t;
+        struct garbage *g;
         bool wake;
 
+        /* freeing waits for a moment with nothing to parse */
+        while (!p->stop && !p->todo.head && p->garbage) {
+            g = take_garbage(p, true);
+            pthread_mutex_unlock(&p->lock);
+            free_garbage(g);
+            pthread_mutex_lock(&p->lock);
+        }
         while (!p->stop && !p->todo.head)
             pthread_cond_wait(&p->work, &p->lock);
         if (p->stop)
             break;
         t = list_pop(&p->todo);
+        g = take_garbage(p, false);
         pthread_mutex_unlock(&p->lock);
-        parse_task(t);
+        free_garbage(g);
+        parse_task(p, t);
         pthread_mutex_lock(&p->lock);
         list_push(&p->done, t);
         atomic_fetch_add(&p->ndone, 1);
@@ -122,6 +165,7 @@ int cio_parser_start(CURLM *wake, struct cio_parser **out,
     int e;
 
     p->wake = wake;
+    p->tok = cio_page_tokener();
     atomic_init(&p->ndone, 0);
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->work, NULL);
@@ -129,6 +173,7 @@ int cio_parser_start(CURLM *wake, struct cio_parser **out,
     if (e) {
         pthread_cond_destroy(&p->work);
         pthread_mutex_destroy(&p->lock);
+        json_tokener_free(p->tok);
         free(p);
         *out = NULL;
         return kv_err_set(err, KV_EFAIL, "cannot start the page parser "
@@ -179,20 +224,28 @@ void cio_parser_awake(struct cio_parser *p)
     pthread_mutex_unlock(&p->lock);
 }
 
-void cio_parse_task_retire(struct cio_parse_task *t)
+void cio_parser_retire(struct cio_parser *p, struct cio_parse_task *t)
 {
-    struct json_object *root = t->page.root;
-    void *prepared = t->prepared;
+    struct garbage *g;
 
     if (t->len > GARBAGE_MAX_BODY) {
         cio_parse_task_release(t);
         return;
     }
+    g = xmalloc(sizeof(*g));
+    g->root = t->page.root;
+    g->prepared = t->prepared;
+    g->prep = t->prep;
+    g->len = t->len;
     t->page.root = NULL;
     t->prepared = NULL;
     cio_parse_task_release(t);
-    t->garbage = root;
-    t->garbage_prepared = prepared;
+    pthread_mutex_lock(&p->lock);
+    g->next = p->garbage;
+    p->garbage = g;
+    p->garbage_bytes += g->len;
+    pthread_mutex_unlock(&p->lock);
+    /* no signal: the worker looks at the list before it next sleeps */
 }
 
 void cio_parser_stop(struct cio_parser *p)
@@ -204,8 +257,10 @@ void cio_parser_stop(struct cio_parser *p)
     pthread_cond_signal(&p->work);
     pthread_mutex_unlock(&p->lock);
     pthread_join(p->thread, NULL);
+    free_garbage(p->garbage);
     pthread_cond_destroy(&p->work);
     pthread_mutex_destroy(&p->lock);
+    json_tokener_free(p->tok);
     free(p);
 }
 
@@ -213,7 +268,6 @@ void cio_parse_task_release(struct cio_parse_task *t)
 {
     free(t->body);
     t->body = NULL;
-    free_garbage(t);
     /* first: what was made of the page may borrow from its tree */
     if (t->prepared)
         t->prep->release(t->prepared);

@@ -35,9 +35,7 @@ struct cio_parse_task {
     struct cio_page page;  /* owned by the task until retired */
     void *prepared;        /* prep's result for page, owned likewise */
     struct kv_err err;
-    /* the parser's: a retired small page, freed by the worker */
-    struct json_object *garbage;
-    void *garbage_prepared;
+    /* the parser's */
     struct cio_parse_task *next;
 };
 
@@ -62,12 +60,12 @@ struct cio_parse_task *cio_parser_take(struct cio_parser *p);
 bool cio_parser_may_sleep(struct cio_parser *p);
 void cio_parser_awake(struct cio_parser *p);
 /*
- * Done with t's page.  A small tree is left for the worker to free before
- * it parses t's next body (freeing costs about a tenth of parsing); a
- * large one is freed now, so that no more than one small tree per task
- * waits.  Takes no lock.
+ * Done with t's page.  The page of a small body (most) goes to the worker,
+ * which frees it when it has nothing to parse (freeing a tree costs a
+ * third of parsing it), or before its next parse once retired pages hold
+ * GARBAGE_MAX_BYTES of bodies; a large one is freed now.
  */
-void cio_parse_task_retire(struct cio_parse_task *t);
+void cio_parser_retire(struct cio_parser *p, struct cio_parse_task *t);
 /*
  * Stops and joins the worker.  Tasks never taken keep their results (or
  * their bodies, if never parsed): release them with
