@@ -6,6 +6,7 @@
 #include "common/kv.h"
 #include "source/cio_page.h"
 #include "common/mem.h"
+#include "common/utf8.h"
 
 #include <json-c/json.h>
 #include <limits.h>
@@ -18,8 +19,9 @@
 #define TOKEN_MAX 4096
 
 /*
- * Deeper nesting is refused.  json-c keeps its parse stack on the heap,
- * but freeing a tree recurses once per level, so the cap guards the stack.
+ * Nesting of this many levels or more is refused.  json-c keeps its parse
+ * stack on the heap, but freeing a tree recurses once per level, so the
+ * cap guards the stack.
  */
 #define DEPTH_MAX 2048
 
@@ -58,38 +60,73 @@ static const char *type_name(struct json_object *v)
 }
 
 /*
+ * Where body holds the escape \u0000 (a backslash after an even number of
+ * backslashes), or len.  json-c would cut an object's key at that NUL,
+ * so that "id\u0000x" overwrote "id" (jansson refused the escape too).
+ */
+static size_t find_nul_escape(const char *body, size_t len)
+{
+    const char *end = body + len;
+    const char *p = body;
+
+    while ((p = memmem(p, (size_t)(end - p), "\\u0000", 6))) {
+        size_t slashes = 0;
+
+        while (p - slashes > body && p[-1 - (ptrdiff_t)slashes] == '\\')
+            slashes++;
+        if (slashes % 2 == 0)
+            return (size_t)(p - body);
+        p++;
+    }
+    return len;
+}
+
+/*
  * Parses a whole body as one JSON document, strictly (no comments, no
- * trailing commas, valid UTF-8), with nothing after it but white space.
- * The NUL fed after the body ends a document json-c would otherwise wait
- * on (a bare number) and turns a cut-off one into an error.
+ * trailing commas, well-formed UTF-8, no \u0000), with nothing after it
+ * but white space.  json-c still takes single-quoted strings, raw control
+ * characters in strings and a lone surrogate escape (read as U+FFFD):
+ * none of them can make a wrong row.  The NUL fed after the body ends a
+ * document json-c would otherwise wait on (a bare number) and turns a
+ * cut-off one into an error.  *why says what is wrong, *at where.
  */
 static struct json_object *parse_strict(struct json_tokener *tok,
                                         const char *body, size_t len,
-                                        enum json_tokener_error *why,
-                                        size_t *at)
+                                        const char **why, size_t *at)
 {
+    enum json_tokener_error jerr;
     struct json_object *root;
 
     *at = 0;
-    *why = json_tokener_error_size;
+    *why = json_tokener_error_desc(json_tokener_error_size);
     if (len >= INT_MAX || !tok)
         return NULL;
+    if (!kv_utf8_valid(body, len, at)) {
+        *why = "invalid utf-8 string";
+        return NULL;
+    }
+    *at = find_nul_escape(body, len);
+    if (*at < len) {
+        *why = "\\u0000 (a NUL character) is not accepted";
+        return NULL;
+    }
     json_tokener_reset(tok);
     json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
                            JSON_TOKENER_VALIDATE_UTF8);
     root = json_tokener_parse_ex(tok, body, (int)len);
-    *why = json_tokener_get_error(tok);
+    jerr = json_tokener_get_error(tok);
     *at = json_tokener_get_parse_end(tok);
-    if (!root && *why == json_tokener_continue) {
+    if (!root && jerr == json_tokener_continue) {
         root = json_tokener_parse_ex(tok, "", 1);
-        *why = json_tokener_get_error(tok);
+        jerr = json_tokener_get_error(tok);
     }
     /* json-c stops early at a NUL byte inside the body */
     if (root && *at < len) {
         json_object_put(root);
         root = NULL;
-        *why = json_tokener_error_parse_unexpected;
+        jerr = json_tokener_error_parse_unexpected;
     }
+    *why = json_tokener_error_desc(jerr);
     return root;
 }
 
@@ -101,14 +138,14 @@ struct json_tokener *cio_page_tokener(void)
 static int load(struct json_tokener *tok, const char *body, size_t len,
                 struct json_object **out, struct kv_err *err)
 {
-    enum json_tokener_error why;
+    const char *why;
     size_t at;
 
     *out = parse_strict(tok, body, len, &why, &at);
     if (*out)
         return KV_OK;
     return kv_err_set(err, KV_EMALFORMED, "page is not valid JSON: %s "
-                      "(at byte %zu)", json_tokener_error_desc(why), at);
+                      "(at byte %zu)", why, at);
 }
 
 /*
@@ -162,9 +199,6 @@ static int find_next(struct cio_page *page, struct kv_err *err)
     if (len > TOKEN_MAX)
         return kv_err_set(err, KV_EMALFORMED, "malformed page: $.next is "
                           "%zu bytes long, more than %d", len, TOKEN_MAX);
-    if (memchr(json_object_get_string(next), '\0', len))
-        return kv_err_set(err, KV_EMALFORMED, "malformed page: $.next "
-                          "holds a NUL character");
     if (len)
         page->next = xstrndup(json_object_get_string(next), len);
     return KV_OK;
@@ -316,7 +350,7 @@ void cio_page_error_text(const char *body, size_t len, char *out,
 {
     struct json_tokener *tok;
     struct json_object *root;
-    enum json_tokener_error why;
+    const char *why;
     size_t at;
 
     if (!out || !size)

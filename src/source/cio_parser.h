@@ -3,15 +3,17 @@
  * calling thread goes on with the network and with the pages already
  * parsed.
  *
- * Why: parsing JSON is one of the two large costs of a sync (json-c
- * reads about 280 MB/s here), and the caller's own step, writing rows, is
- * the other.  On two cores the two overlap.  Order needs no care: a stream's
- * next request waits for its page's `next` token, so each stream has at
- * most one task out at a time.
+ * Why: a sync's CPU goes to two halves of about the same size.  This
+ * thread's: parsing JSON (json-c reads about 280 MB/s here), then, through
+ * the caller's cio_prepare, converting and hashing the records, and freeing
+ * pages done with.  The caller's: the network, and writing rows.  On two
+ * cores the halves overlap.  Order needs no care: a stream's next request
+ * waits for its page's `next` token, so each stream has at most one task
+ * out at a time.
  *
  * A task belongs to its submitter throughout; the parser only fills in
  * its result.  Memory stays bounded by the number of tasks, one per
- * in-flight job.
+ * in-flight job, and by the cap on retired pages.
  */
 #ifndef KV_CIO_PARSER_H
 #define KV_CIO_PARSER_H
@@ -62,8 +64,8 @@ void cio_parser_awake(struct cio_parser *p);
 /*
  * Done with t's page.  The page of a small body (most) goes to the worker,
  * which frees it when it has nothing to parse (freeing a tree costs a
- * third of parsing it), or before its next parse once retired pages hold
- * GARBAGE_MAX_BYTES of bodies; a large one is freed now.
+ * third of parsing it), or before its next parse once the retired pages'
+ * bodies add up to 1 MB; the page of a large body is freed now.
  */
 void cio_parser_retire(struct cio_parser *p, struct cio_parse_task *t);
 /*

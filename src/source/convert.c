@@ -47,15 +47,22 @@ static bool is_type(struct json_object *v, enum json_type t)
 }
 
 /*
- * json-c clamps an integer literal outside int64 to INT64_MIN/INT64_MAX
- * (keeping values up to UINT64_MAX readable as unsigned), so a clamped
- * value is reported, not stored: -2^63 itself is refused with them.
+ * json-c reads an integer below -2^63 as -2^63 and one above 2^64-1 as
+ * 2^64-1 (it keeps 2^63 .. 2^64-1 as unsigned), without a word.  Such a
+ * clamped value is reported, never stored: -2^63 and 2^64-1 themselves
+ * are refused with them.
  */
+static bool integer_clamped(struct json_object *v)
+{
+    return json_object_get_int64(v) == INT64_MIN ||
+           json_object_get_uint64(v) == UINT64_MAX;
+}
+
 static const char *integer_to_int64(struct json_object *v, int64_t *out)
 {
     int64_t i = json_object_get_int64(v);
 
-    if (i == INT64_MIN ||
+    if (integer_clamped(v) ||
         (i == INT64_MAX && json_object_get_uint64(v) != (uint64_t)INT64_MAX))
         return "integer out of range";
     *out = i;
@@ -178,6 +185,8 @@ static const char *cell_float64(struct json_object *v, struct table_cell *c)
 
     if (!is_type(v, json_type_int) && !is_type(v, json_type_double))
         return json_kind(v);
+    if (is_type(v, json_type_int) && integer_clamped(v))
+        return "integer out of range";
     r = json_object_get_double(v);
     if (!isfinite(r))
         return "real out of range";
@@ -214,34 +223,39 @@ static bool is_json_number(const char *s)
 }
 
 /*
- * json-c accepts a few numbers JSON does not (NaN, Infinity, "1.") and
- * writes a real back as the text it read: such a value would make the
- * cell invalid JSON, so it is reported instead.  Nesting is bounded by
- * the parser's cap.
+ * What is wrong with a number inside a JSON value, or NULL.  json-c
+ * accepts a few numbers JSON does not (NaN, Infinity, "1.") and writes a
+ * real back as the text it read, which would make the cell invalid JSON;
+ * a real past double's range would be refused by BigQuery; a clamped
+ * integer is not what was sent.  Nesting is bounded by the parser's cap.
  */
-static bool numbers_are_json(struct json_object *v)
+static const char *number_problem(struct json_object *v)
 {
+    const char *got = NULL;
     size_t n;
 
     switch (json_object_get_type(v)) {
+    case json_type_int:
+        return integer_clamped(v) ? "integer out of range" : NULL;
     case json_type_double:
-        return is_json_number(json_object_get_string(v));
+        if (!is_json_number(json_object_get_string(v)))
+            return "number that is not JSON";
+        return isfinite(json_object_get_double(v)) ? NULL
+               : "real out of range";
     case json_type_array:
         n = json_object_array_length(v);
-        for (size_t i = 0; i < n; i++)
-            if (!numbers_are_json(json_object_array_get_idx(v, i)))
-                return false;
-        return true;
+        for (size_t i = 0; i < n && !got; i++)
+            got = number_problem(json_object_array_get_idx(v, i));
+        return got;
     case json_type_object: {
         json_object_object_foreach(v, key, value) {
             (void)key;
-            if (!numbers_are_json(value))
-                return false;
+            got = got ? got : number_problem(value);
         }
-        return true;
+        return got;
     }
     default:
-        return true;
+        return NULL;
     }
 }
 
@@ -253,10 +267,11 @@ static bool numbers_are_json(struct json_object *v)
 static const char *cell_json(struct json_object *v, struct table_cell *c)
 {
     size_t len = 0;
+    const char *got = number_problem(v);
     const char *text;
 
-    if (!numbers_are_json(v))
-        return "number that is not JSON";
+    if (got)
+        return got;
     text = json_object_to_json_string_length(
         v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
     if (!text)

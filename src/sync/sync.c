@@ -157,7 +157,8 @@ static int on_event(void *arg, const struct cio_event *ev,
         collect_campaign_ids(tr->ctx, ev->items);
     if (!tr->loading)
         return KV_OK;
-    rc = tload_records(&tr->tl, ev->items, ev->prepared, err);
+    rc = tload_records(&tr->tl, ev->items, ev->campaign_id, ev->prepared,
+                       err);
     if (rc && !err->where[0])
         kv_err_where(err, "GET %s", ev->url);
     return rc;

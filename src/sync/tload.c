@@ -310,6 +310,19 @@ static int store_row(struct tload *tl, struct table_row *row,
     return rc;
 }
 
+static int load_record(struct tload *tl, struct json_object *rec,
+                       int64_t campaign_id, struct kv_err *err)
+{
+    struct table_row row = {0};
+    int rc = convert_record(&tl->schema, rec, campaign_id, &row,
+                            &tl->stats->report, err);
+
+    if (!rc)
+        rc = store_row(tl, &row, err);
+    table_row_release(&row);
+    return rc;
+}
+
 /* A page's records as rows, up to the first that could not convert. */
 struct tload_page {
     size_t n;
@@ -324,7 +337,12 @@ void *tload_prepare(void *arg, const struct cio_stream *s,
 {
     const struct tload *tl = arg;
     size_t n = json_object_array_length(items);
-    struct tload_page *pg = xcalloc(1, sizeof(*pg));
+    struct tload_page *pg;
+
+    /* the rows of a huge page would double its memory: those go one by one */
+    if (n > TLOAD_PREPARE_MAX_RECORDS)
+        return NULL;
+    pg = xcalloc(1, sizeof(*pg));
 
     pg->rows = xcalloc(n ? n : 1, sizeof(*pg->rows));
     for (; pg->n < n; pg->n++) {
@@ -376,21 +394,21 @@ static int load_converted(struct tload *tl, struct tload_page *pg, size_t i,
 }
 
 int tload_records(struct tload *tl, struct json_object *items,
-                  void *prepared, struct kv_err *err)
+                  int64_t campaign_id, void *prepared, struct kv_err *err)
 {
     struct tload_page *pg = prepared;
     size_t n = json_object_array_length(items);
 
-    if (!pg)
-        return kv_err_set(err, KV_EFAIL, "internal error: a page reached "
-                          "the load unconverted");
-    merge_report(&tl->stats->report, &pg->report);
+    if (pg)
+        merge_report(&tl->stats->report, &pg->report);
     for (size_t i = 0; i < n; i++) {
         struct json_object *rec = json_object_array_get_idx(items, i);
         int rc = note_fields(tl, rec, err);
 
-        if (!rc)
+        if (!rc && pg)
             rc = load_converted(tl, pg, i, err);
+        else if (!rc)
+            rc = load_record(tl, rec, campaign_id, err);
         if (rc)
             return kv_err_prefix(err, "record %zu of the page", i);
         tl->stats->records++;

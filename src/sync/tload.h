@@ -22,6 +22,11 @@
 
 /* Rows per batch: bounds memory and the work a crash can make us redo. */
 #define TLOAD_BATCH_ROWS 5000
+/*
+ * Pages of more records than this (only the unpaged campaign list can
+ * have them) are converted record by record on the main thread instead.
+ */
+#define TLOAD_PREPARE_MAX_RECORDS 5000
 
 /* What one table's sync did; also the source of the run's summary. */
 struct tload_stats {
@@ -79,22 +84,22 @@ int tload_begin(struct tload *tl, struct ws *ws, struct dest *dest,
 
 /*
  * The conversion of a page's records to rows, for cio_prepare: run on the
- * parser thread, it reads only tl's schema, fixed for the whole load (the
- * stream's campaign_id > 0 fills the records' campaign_id: the actions
- * endpoint is per campaign).  tload_prepare returns a page for
- * tload_records; tload_page_free frees it.
+ * parser thread, it reads only tl's schema, fixed for the whole load.
+ * tload_prepare returns a page for tload_records (NULL for a page of more
+ * than TLOAD_PREPARE_MAX_RECORDS); tload_page_free frees it.
  */
 void *tload_prepare(void *tl, const struct cio_stream *s,
                     struct json_object *items);
 void tload_page_free(void *page);
 
 /*
- * Loads a page of records (a JSON array of objects), given prepared,
- * tload_prepare's page of the same items: notes their fields here and
- * writes the rows converted there (taking their keys).
+ * Loads a page of records (a JSON array of objects): notes their fields
+ * and writes their rows, taken from prepared (tload_prepare's page of the
+ * same items) or, when it is NULL, converted here.  campaign_id > 0 fills
+ * the records' campaign_id (the actions endpoint is per campaign).
  */
 int tload_records(struct tload *tl, struct json_object *items,
-                  void *prepared, struct kv_err *err);
+                  int64_t campaign_id, void *prepared, struct kv_err *err);
 
 /* Commits the rest and, in replace mode, swaps the table in.  Frees tl. */
 int tload_finish(struct tload *tl, struct kv_err *err);

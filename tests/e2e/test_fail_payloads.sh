@@ -125,6 +125,16 @@ grep -q "record 1 of the page: record key 'id' is not an integer (got integer ou
 assert_eq "$(wh "SELECT count(*) FROM newsletters")" 5 "newsletters after the bad id"
 no_dups "id out of range"
 
+# 3c. a key with \u0000 (json-c would cut it to "id" and replace the id)
+# and an overlong UTF-8 form (json-c's own check lets it through)
+printf '{"newsletters":[{"id":8,"name":"eight","id\\u0000x":9}],"next":""}' >"$fx/newsletters.json"
+sync_rc "$T/e3c"; assert_eq "$RC" 1 "exit status with a NUL in a key"
+grep -q 'not valid JSON: .u0000 (a NUL character) is not accepted' "$T/e3c" || { cat "$T/e3c"; fail "the NUL error does not say why"; }
+printf '{"newsletters":[{"id":8,"name":"x\xc0\xafy"}],"next":""}' >"$fx/newsletters.json"
+sync_rc "$T/e3d"; assert_eq "$RC" 1 "exit status with an overlong UTF-8 form"
+grep -q 'not valid JSON: invalid utf-8 string' "$T/e3d" || { cat "$T/e3d"; fail "the overlong error does not say why"; }
+assert_eq "$(wh "SELECT count(*) FROM newsletters WHERE id IN (8, 9)")" 0 "no row from either page"
+
 # 4. the source fixed: the next sync is whole again
 rm -rf "$fx"; cp -r "$T/fx.good" "$fx"
 sync_rc "$T/e4"; assert_eq "$RC" 0 "sync after the source is fixed: $(cat "$T/e4")"

@@ -192,6 +192,8 @@ static void test_cio_page_wrong_types(void)
 
 static void test_cio_page_bad_json(void)
 {
+    struct cio_page page;
+
     parse_bad(CIO_ACTIONS, "", "not valid JSON");
     parse_bad(CIO_ACTIONS, "<html>502</html>", "not valid JSON");
     parse_bad(CIO_ACTIONS, "{\"actions\": [", "not valid JSON");
@@ -203,9 +205,21 @@ static void test_cio_page_bad_json(void)
     parse_bad(CIO_ACTIONS, "{\"actions\": [{\"x\": \"\xff\"}]}",
               "invalid utf-8");
     parse_bad(CIO_ACTIONS, "{\"actions\": [{\"x\": 01}]}", "not valid JSON");
-    /* a token with a NUL would be cut short in the next URL */
+    /* json-c would cut a key at a NUL: "id\u0000x" would replace "id" */
+    parse_bad(CIO_ACTIONS, "{\"actions\": [{\"id\": 1, \"id\\u0000x\": 2}]}",
+              "\\u0000 (a NUL character) is not accepted (at byte 26)");
     parse_bad(CIO_ACTIONS, "{\"actions\": [], \"next\": \"a\\u0000b\"}",
-              "$.next holds a NUL character");
+              "\\u0000 (a NUL character) is not accepted");
+    /* an escaped backslash before "u0000" is text, not a NUL */
+    parse_ok(CIO_ACTIONS, "{\"actions\": [{\"x\": \"a\\\\u0000\"}]}", &page);
+    cio_page_release(&page);
+    /* what json-c's own UTF-8 check lets through */
+    parse_bad(CIO_ACTIONS, "{\"actions\": [{\"x\": \"\xc0\xaf\"}]}",
+              "invalid utf-8 string (at byte 20)");
+    parse_bad(CIO_ACTIONS, "{\"actions\": [{\"x\": \"\xed\xa0\x80\"}]}",
+              "invalid utf-8 string");
+    parse_bad(CIO_ACTIONS, "{\"actions\": [{\"x\": \"\xf4\x90\x80\x80\"}]}",
+              "invalid utf-8 string");
 }
 
 /* A NUL byte inside the body ends nothing early: the whole body counts. */

@@ -8,6 +8,7 @@
 #include "common/log.h"
 #include "common/mem.h"
 #include "common/table.h"
+#include "common/utf8.h"
 #include "common/util.h"
 
 static void test_common_err_prefix_where(void)
@@ -146,6 +147,33 @@ static void test_common_row_hash_is_stable(void)
     table_schema_release(&s);
 }
 
+static void utf8_bad_at(const char *s, size_t len, size_t want)
+{
+    size_t bad = 999;
+
+    CHECK(!kv_utf8_valid(s, len, &bad));
+    CHECK_INT(bad, want);
+}
+
+/* Well-formed UTF-8 only: json-c lets the three bad kinds below through. */
+static void test_common_utf8(void)
+{
+    const char *ok = "plain ascii, long enough for the word path, "
+                     "\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xf4\x8f\xbf\xbf";
+
+    CHECK(kv_utf8_valid(ok, strlen(ok), NULL));
+    CHECK(kv_utf8_valid("", 0, NULL));
+    CHECK(kv_utf8_valid("a\0b", 3, NULL));
+    utf8_bad_at("abc\xff", 4, 3);
+    utf8_bad_at("ab\xc0\xaf", 4, 2);             /* overlong '/' */
+    utf8_bad_at("\xe0\x80\xaf", 3, 0);          /* overlong, 3 bytes */
+    utf8_bad_at("x\xed\xa0\x80", 4, 1);         /* a surrogate */
+    utf8_bad_at("\xf4\x90\x80\x80", 4, 0);     /* past U+10FFFF */
+    utf8_bad_at("0123456789\xc3", 11, 10);       /* cut short */
+    utf8_bad_at("\xc3\x28", 2, 0);              /* not a continuation */
+    utf8_bad_at("\x80", 1, 0);                   /* a lone continuation */
+}
+
 static const struct harness_case cases[] = {
     HARNESS_CASE(test_common_err_prefix_where),
     HARNESS_CASE(test_common_sbuf_cap),
@@ -154,6 +182,7 @@ static const struct harness_case cases[] = {
     HARNESS_CASE(test_common_parse_int),
     HARNESS_CASE(test_common_opts),
     HARNESS_CASE(test_common_row_hash_is_stable),
+    HARNESS_CASE(test_common_utf8),
 };
 
 int main(int argc, char **argv)

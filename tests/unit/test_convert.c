@@ -259,6 +259,10 @@ static void test_convert_float64(void)
     expect_null(&s, "true", "expected FLOAT64, got boolean");
     expect_null(&s, "1e400", "expected FLOAT64, got real out of range");
     expect_null(&s, "NaN", "expected FLOAT64, got real out of range");
+    expect_null(&s, "99999999999999999999",
+                "expected FLOAT64, got integer out of range");
+    expect_null(&s, "-99999999999999999999",
+                "expected FLOAT64, got integer out of range");
     expect_null(&s, "null", NULL);
     table_schema_release(&s);
 }
@@ -361,7 +365,15 @@ static void test_convert_json(void)
     expect_text(&s, "false", "false");
     expect_text(&s, "[\"\xc3\xa9\"]", "[\"\xc3\xa9\"]");
     /* reals keep the text they came as */
-    expect_text(&s, "[0.10, 1E2, -0.0, 1e400]", "[0.10,1E2,-0.0,1e400]");
+    expect_text(&s, "[0.10, 1E2, -0.0, 1e300]", "[0.10,1E2,-0.0,1e300]");
+    expect_text(&s, "[18446744073709551614, -9223372036854775807]",
+                "[18446744073709551614,-9223372036854775807]");
+    /* clamped by json-c, or past what BigQuery's JSON takes */
+    expect_null(&s, "[99999999999999999999]",
+                "expected JSON, got integer out of range");
+    expect_null(&s, "{\"a\": -99999999999999999999}",
+                "expected JSON, got integer out of range");
+    expect_null(&s, "[1e400]", "expected JSON, got real out of range");
     expect_text(&s, "[\"a/b\\n\"]", "[\"a/b\\n\"]");
     /* what json-c lets through but JSON does not */
     expect_null(&s, "[NaN]", "expected JSON, got number that is not JSON");
