@@ -18,9 +18,10 @@ struct cio_page {
 /*
  * Parses body (len bytes, need not be NUL-terminated).  The root must be an
  * object; its list key ("campaigns", "actions", "newsletters") must be an
- * array of objects, or null/absent (read as empty); `next` may be absent,
- * null or "" (last page) or a string.  Anything else is KV_EMALFORMED with
- * a message naming the JSON path.  JSON nesting deeper than 2048 is refused.
+ * array of objects, or null (read as empty); `next` may be absent, null or
+ * "" (last page) or a string.  Anything else is KV_EMALFORMED with a
+ * message naming the JSON path, as are bodies that are not strict JSON,
+ * not well-formed UTF-8, hold \u0000 or nest 2048 levels or more.
  */
 int cio_page_parse(enum cio_list list, const char *body, size_t len,
                    struct cio_page *out, struct kv_err *err);
