@@ -8,7 +8,10 @@
 #include "common/log.h"
 #include "common/mem.h"
 #include "dest/dest.h"
+#include "source/catalog.h"
 #include "sync/connector.h"
+
+#include <limits.h>
 
 static const char *bq_project, *bq_dataset, *bq_location, *bq_creds;
 static const char *bq_api_url;
@@ -69,16 +72,100 @@ static int leave_old_warehouse(struct ws *ws, const char *new_path,
     return rc;
 }
 
+/*
+ * Which warehouse the configuration names, to tell a change: "sqlite:PATH"
+ * or "bigquery:PROJECT/DATASET".
+ */
+static char *dest_identity(struct ws *ws)
+{
+    char *type = ws_config_get(ws, "destination.type");
+    char *id;
+
+    if (type && !strcmp(type, "bigquery")) {
+        char *project = ws_config_get(ws, "destination.project");
+        char *dataset = ws_config_get(ws, "destination.dataset");
+
+        id = xasprintf("bigquery:%s/%s", project ? project : "",
+                       dataset ? dataset : "");
+        free(project);
+        free(dataset);
+    } else {
+        char *path = connector_dest_path(ws);
+
+        id = xasprintf("sqlite:%s", path);
+        free(path);
+    }
+    free(type);
+    return id;
+}
+
+/*
+ * The stored hashes say what the current warehouse holds.  Another one
+ * holds none of it, or (switching back) an older state: kept, they would
+ * make the next sync skip rows it must write.  So they go, and the next
+ * sync writes every record, by key, into whichever warehouse it is.
+ */
+static int forget_hashes_if_moved(struct ws *ws, const char *before,
+                                  struct kv_err *err)
+{
+    char *after = dest_identity(ws);
+    const struct catalog_table *t;
+    int n;
+    int rc = KV_OK;
+
+    if (strcmp(before, after)) {
+        t = catalog_tables(&n);
+        for (int i = 0; i < n && !rc; i++)
+            rc = ws_records_clear(ws, t[i].name, err);
+        if (!rc)
+            klog_info("the next sync writes every record into the new "
+                      "destination");
+    }
+    free(after);
+    return rc;
+}
+
+/* The state database must not double as a warehouse (MCP refuses it). */
+static int check_outside_state(struct ws *ws, const char *target,
+                               struct kv_err *err)
+{
+    char dir[PATH_MAX];
+    char real[PATH_MAX];
+    char *copy = xstrdup(target);
+    char *slash = strrchr(copy, '/');
+    size_t n;
+    int rc = KV_OK;
+
+    /* the file may not exist yet: its folder must */
+    if (slash)
+        *slash = '\0';
+    if (realpath(slash ? (copy[0] ? copy : "/") : ".", dir) &&
+        realpath(ws->state_dir, real)) {
+        n = strlen(real);
+        if (!strncmp(dir, real, n) && (dir[n] == '/' || !dir[n]))
+            rc = kv_err_set(err, KV_EUSAGE, "'%s' lies inside the "
+                            "workspace's private folder (%s); choose a "
+                            "warehouse file elsewhere", target, real);
+    }
+    free(copy);
+    return rc;
+}
+
 static int set_sqlite(const char *path, struct kv_err *err)
 {
     struct ws *ws = NULL;
     struct dest *d = NULL;
     char *where = NULL;
     char *target = path ? absolute(path) : NULL;
+    char *before = NULL;
     int rc = cli_open_ws(&ws, err);
 
     if (!rc && !target)
         target = ws_path(ws, "warehouse/customerio.sqlite");
+    if (!rc)
+        rc = check_outside_state(ws, target, err);
+    if (!rc)
+        before = dest_identity(ws);
     if (!rc)
         rc = leave_old_warehouse(ws, target, err);
     if (!rc)
@@ -89,6 +176,9 @@ static int set_sqlite(const char *path, struct kv_err *err)
     } else if (!rc) {
         rc = ws_config_unset(ws, "destination.path", err);
     }
+    /* first: a warehouse that fails its check is still the one set */
+    if (!rc)
+        rc = forget_hashes_if_moved(ws, before, err);
     if (!rc)
         rc = connector_open_dest(ws, &d, err);
     if (!rc)
@@ -101,6 +191,7 @@ static int set_sqlite(const char *path, struct kv_err *err)
     dest_close(d);
     free(where);
     free(target);
+    free(before);
     ws_free(ws);
     return rc;
 }
@@ -117,10 +208,13 @@ static int set_bigquery(struct kv_err *err)
     struct ws *ws = NULL;
     struct dest *d = NULL;
     char *creds = bq_creds ? absolute(bq_creds) : NULL;
+    char *before = NULL;
     int rc = cli_open_ws(&ws, err);
 
     if (!rc && !bq_project)
         rc = kv_err_set(err, KV_EUSAGE, "bigquery needs --project");
+    if (!rc)
+        before = dest_identity(ws);
     if (!rc)
         rc = ws_config_set(ws, "destination.type", "bigquery", err);
     if (!rc)
@@ -133,6 +227,9 @@ static int set_bigquery(struct kv_err *err)
         rc = set_config(ws, "destination.credentials", creds, err);
     if (!rc)
         rc = set_config(ws, "destination.api_url", bq_api_url, err);
+    /* first: a warehouse that fails its check is still the one set */
+    if (!rc)
+        rc = forget_hashes_if_moved(ws, before, err);
     if (!rc)
         rc = connector_open_dest(ws, &d, err);
     if (!rc)
@@ -142,6 +239,7 @@ static int set_bigquery(struct kv_err *err)
                bq_dataset ? bq_dataset : "customerio");
     dest_close(d);
     free(creds);
+    free(before);
     ws_free(ws);
     return rc;
 }

@@ -45,3 +45,21 @@ kv check >"$T/check" || fail "check: $(cat "$T/check")"
 kv destination sqlite "$T/elsewhere.sqlite" >/dev/null
 kv sync >/dev/null 2>&1
 [ -s "$T/elsewhere.sqlite" ] || fail "destination path not used"
+
+# Back to the first warehouse after the account changed: the stored hashes
+# described the other one, so they are dropped and every change lands
+# (they once said "unchanged" and the first warehouse kept stale rows).
+sim_ctl advance >/dev/null
+kv sync >/dev/null 2>&1
+kv destination sqlite >"$T/out" 2>&1 || fail "destination back: $(cat "$T/out")"
+grep -q "next sync writes every record" "$T/out" || fail "no word of the rewrite: $(cat "$T/out")"
+kv sync >/dev/null 2>&1
+rows="SELECT id, name, updated FROM newsletters ORDER BY id"
+assert_eq "$(wh "$rows")" "$(sqlite3 "$T/elsewhere.sqlite" "$rows")" "first warehouse caught up"
+[ -n "$(wh "$rows")" ] || fail "no newsletters"
+# the state file is not a warehouse (every sync would then wait on a lock)
+set +e
+kv destination sqlite "$WS/.kaivo/state.db" >/dev/null 2>"$T/err"; assert_eq $? 2 "state.db as the warehouse"
+kv destination sqlite "$WS/.kaivo/other.sqlite" >/dev/null 2>>"$T/err"; assert_eq $? 2 "a file in .kaivo as the warehouse"
+set -e
+grep -q "private folder" "$T/err" || fail "private folder message: $(cat "$T/err")"
