@@ -20,7 +20,7 @@ static struct tload_known *find_known(const struct tload *tl,
 {
     struct tload_known key = {.name = (char *)name};
 
-    return bsearch(&key, tl->known, tl->nknown, sizeof(*tl->known),
+    return bsearch(&key, tl->known, tl->nsorted, sizeof(*tl->known),
                    cmp_known);
 }
 
@@ -46,19 +46,33 @@ static struct tload_known *find_field(struct tload *tl, size_t pos,
     return k;
 }
 
-static void add_known(struct tload *tl, const char *name,
-                      enum table_type type, bool selected, bool seen_before)
+/*
+ * Appends a column past the sorted part, where find_known does not look
+ * until sort_known: a record's fields are distinct, so one sort after
+ * the record is enough (a sort per new field was quadratic).
+ */
+static void append_known(struct tload *tl, const char *name,
+                         enum table_type type, bool selected,
+                         bool seen_before)
 {
     struct tload_known *k;
 
-    tl->known = xrealloc(tl->known, sizeof(*tl->known) * (tl->nknown + 1));
+    if (tl->nknown == tl->known_cap) {
+        tl->known_cap = tl->known_cap ? 2 * tl->known_cap : 64;
+        tl->known = xrealloc(tl->known, sizeof(*tl->known) * tl->known_cap);
+    }
     k = &tl->known[tl->nknown++];
     k->name = xstrdup(name);
     k->type = type;
     k->selected = selected;
     k->seen = false;
     k->seen_before = seen_before;
+}
+
+static void sort_known(struct tload *tl)
+{
     qsort(tl->known, tl->nknown, sizeof(*tl->known), cmp_known);
+    tl->nsorted = tl->nknown;
     tl->nfield_at = 0; /* the sort moved the columns */
 }
 
@@ -71,8 +85,9 @@ static int load_known_columns(struct tload *tl, struct kv_err *err)
     if (rc)
         return rc;
     for (int i = 0; i < n; i++)
-        add_known(tl, cols[i].name, cols[i].type, cols[i].selected,
-                  cols[i].seen);
+        append_known(tl, cols[i].name, cols[i].type, cols[i].selected,
+                     cols[i].seen);
+    sort_known(tl);
     ws_columns_free(cols, n);
     return KV_OK;
 }
@@ -113,28 +128,30 @@ static int note_fields(struct tload *tl, struct json_object *rec,
                        struct kv_err *err)
 {
     size_t pos = 0;
+    int rc = KV_OK;
 
     json_object_object_foreach(rec, name, value) {
         struct tload_known *k = find_field(tl, pos++, name);
         enum table_type type;
         bool typed = convert_infer_type(value, &type);
-        int rc = KV_OK;
 
         if (k && typed)
             rc = widen_type(tl, k, type, err);
         else if (!k && typed)
             rc = ws_column_note(tl->ws, tl->schema.name, name, type, err);
         if (rc)
-            return rc;
+            break;
         if (!k && typed) {
-            add_known(tl, name, type, false, false);
+            append_known(tl, name, type, false, false);
             tl->stats->new_fields++;
-            k = find_known(tl, name);
+            k = &tl->known[tl->nknown - 1];
         }
         if (k)
             k->seen = true;
     }
-    return KV_OK;
+    if (tl->nsorted < tl->nknown)
+        sort_known(tl);
+    return rc;
 }
 
 /* Loads (creating on first use) the workspace's key for hashed columns. */

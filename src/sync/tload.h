@@ -60,8 +60,10 @@ struct tload {
     bool replace;
     bool any_forgotten; /* the state forgets some key of this table */
     bool any_hashes;    /* the state holds some hash of this table */
-    struct tload_known *known; /* owned, sorted by name */
+    struct tload_known *known; /* owned, sorted by name up to nsorted */
     size_t nknown;
+    size_t nsorted;
+    size_t known_cap;
     /*
      * Where the last record's n-th field was found in known: records of
      * one list share their field order, so one comparison mostly does.

@@ -140,6 +140,21 @@ rm -rf "$fx"; cp -r "$T/fx.good" "$fx"
 sync_rc "$T/e4"; assert_eq "$RC" 0 "sync after the source is fixed: $(cat "$T/e4")"
 [ "$(wh_dump "$WS")" = "$good" ] || fail "warehouse differs after recovery"
 
+# 4b. a record with 20,000 fields never seen: all become available, and
+# neither this sync nor the next is held up by them (a sort per field
+# once took 11 s a sync; the timeout is a hang guard, not a speed test)
+python3 -c "
+import json
+rec = {'id': 77, 'name': 'wide'}
+rec.update({'f%05d' % i: i for i in range(20000)})
+print(json.dumps({'newsletters': [rec], 'next': ''}))
+" >"$fx/newsletters.json"
+for run in 1 2; do
+    RC=0; timeout 120 "$KAIVO" -w "$WS" sync newsletters >"$T/e3e" 2>&1 || RC=$?
+    assert_eq "$RC" 0 "sync $run of a 20,000-field record: $(tail -3 "$T/e3e")"
+done
+assert_eq "$("$KAIVO" -w "$WS" columns newsletters --json | py "import json,sys; print(sum(1 for c in json.load(sys.stdin) if c['name'].startswith('f')))")" 20000 "fields available"
+
 # 5. 10,000 campaigns without actions (the simulator, client rate lifted)
 sim_start --campaigns 10000 --actions 0 --newsletters 3 --seed 4
 ws_connect "$T/many"
