@@ -203,6 +203,8 @@ int tload_begin(struct tload *tl, struct ws *ws, struct dest *dest,
     tl->replace = replace;
     tl->stats = stats;
     tl->pending = xcalloc(TLOAD_BATCH_ROWS, sizeof(*tl->pending));
+    tl->pending_slots = xcalloc(TLOAD_PENDING_SLOTS,
+                                sizeof(*tl->pending_slots));
     /* an incremental table keeps the columns Customer.io stopped sending */
     rc = ws_schema_load(ws, table, !replace, &tl->schema, err);
     if (!rc)
@@ -229,11 +231,35 @@ int tload_begin(struct tload *tl, struct ws *ws, struct dest *dest,
     return rc;
 }
 
+/* FNV-1a: pending keys are short decimal strings ("12", "12:301"). */
+static size_t key_slot(const char *key)
+{
+    uint64_t h = 14695981039346656037ull;
+
+    for (; *key; key++)
+        h = (h ^ (unsigned char)*key) * 1099511628211ull;
+    return (size_t)(h & (TLOAD_PENDING_SLOTS - 1));
+}
+
+/* The slot holding key, or the empty slot where it would go. */
+static size_t *pending_slot(const struct tload *tl, const char *key)
+{
+    for (size_t s = key_slot(key);; s = (s + 1) & (TLOAD_PENDING_SLOTS - 1)) {
+        size_t *v = &tl->pending_slots[s];
+
+        if (!*v || !strcmp(tl->pending[*v - 1].key, key))
+            return v;
+    }
+}
+
 static void clear_pending(struct tload *tl)
 {
     for (size_t i = 0; i < tl->npending; i++)
         free(tl->pending[i].key);
     tl->npending = 0;
+    if (tl->pending_slots)
+        memset(tl->pending_slots, 0,
+               TLOAD_PENDING_SLOTS * sizeof(*tl->pending_slots));
 }
 
 static int store_pending_hashes(struct tload *tl, struct kv_err *err)
@@ -283,6 +309,7 @@ static int is_unchanged(struct tload *tl, const struct table_row *row,
 {
     unsigned char stored[32];
     bool found = false;
+    size_t *slot;
     int rc = KV_OK;
 
     if (tl->any_forgotten)
@@ -294,6 +321,12 @@ static int is_unchanged(struct tload *tl, const struct table_row *row,
     tl->stats->unchanged -= found;
     if (rc || found || tl->replace || !tl->any_hashes)
         return rc;
+    /* listed earlier in this sync: that row is what the warehouse has */
+    slot = pending_slot(tl, row->key);
+    if (*slot) {
+        *same = !memcmp(tl->pending[*slot - 1].hash, row->hash, 32);
+        return KV_OK;
+    }
     rc = ws_record_hash(tl->ws, tl->schema.name, row->key, stored, &found,
                         err);
     if (!rc && found)
@@ -322,6 +355,7 @@ static int store_row(struct tload *tl, struct table_row *row,
     p->key = row->key;
     row->key = NULL;
     memcpy(p->hash, row->hash, sizeof(p->hash));
+    *pending_slot(tl, p->key) = tl->npending;
     if (tl->npending == TLOAD_BATCH_ROWS)
         rc = flush(tl, err);
     return rc;
@@ -437,6 +471,7 @@ static void tload_release(struct tload *tl)
 {
     clear_pending(tl);
     free(tl->pending);
+    free(tl->pending_slots);
     for (size_t i = 0; i < tl->nknown; i++)
         free(tl->known[i].name);
     free(tl->known);

@@ -27,6 +27,8 @@
  * have them) are converted record by record on the main thread instead.
  */
 #define TLOAD_PREPARE_MAX_RECORDS 5000
+/* A power of two over four times TLOAD_BATCH_ROWS: short probes. */
+#define TLOAD_PENDING_SLOTS 32768
 
 /* What one table's sync did; also the source of the run's summary. */
 struct tload_stats {
@@ -73,6 +75,12 @@ struct tload {
     char *hmac_key; /* owned: the workspace's key for hashed columns */
     struct tload_pending *pending; /* owned, TLOAD_BATCH_ROWS at most */
     size_t npending;
+    /*
+     * pending's keys, hashed: slot -> 1 + the index of the key's latest
+     * row (0: empty).  A record Customer.io lists twice in one sync is
+     * compared with the row just written, not the stored one.
+     */
+    size_t *pending_slots; /* owned, TLOAD_PENDING_SLOTS of them */
     struct tload_stats *stats; /* the caller's */
 };
 

@@ -155,6 +155,16 @@ for run in 1 2; do
 done
 assert_eq "$("$KAIVO" -w "$WS" columns newsletters --json | py "import json,sys; print(sum(1 for c in json.load(sys.stdin) if c['name'].startswith('f')))")" 20000 "fields available"
 
+# 4c. a record listed twice with different content: the last one wins,
+# and the next syncs keep it (the second copy was once compared with the
+# stored hash, not with the first copy just written, and the row flipped)
+printf '{"newsletters":[{"id":5,"name":"first"},{"id":5,"name":"second"}],"next":""}' >"$fx/newsletters.json"
+for run in 1 2 3; do
+    RC=0; timeout 120 "$KAIVO" -w "$WS" sync newsletters >"$T/e4c" 2>&1 || RC=$?
+    assert_eq "$RC" 0 "sync $run of a doubled record: $(tail -3 "$T/e4c")"
+    assert_eq "$(wh "SELECT name FROM newsletters WHERE id = 5")" second "the doubled record after sync $run"
+done
+
 # 5. 10,000 campaigns without actions (the simulator, client rate lifted)
 sim_start --campaigns 10000 --actions 0 --newsletters 3 --seed 4
 ws_connect "$T/many"
