@@ -144,9 +144,12 @@ int opts_parse(int argc, char **argv, const struct opts_command *cmd,
             list[n++] = argv[i];
         }
     }
+    /* an error is one line: the usage's first, and --help for the rest */
     if (!rc && (n < cmd->min_pos || (cmd->max_pos >= 0 && n > cmd->max_pos)))
         rc = kv_err_set(err, KV_EUSAGE, "wrong number of arguments; usage: "
-                        "%s", cmd->usage);
+                        "%.*s%s", (int)strcspn(cmd->usage, "\n"),
+                        cmd->usage, strchr(cmd->usage, '\n') ?
+                        " (more: --help)" : "");
     if (!rc)
         rc = opts_apply_global(err);
     if (rc) {

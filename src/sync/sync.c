@@ -228,12 +228,16 @@ static void log_table(const struct sync_table_result *r)
               PRId64 " unchanged%s", r->name, s->records, s->written,
               s->unchanged, r->replaced ? " (full refresh)" : "");
     if (s->report.bad_values)
-        klog_warn("%s: %" PRId64 " values did not fit their column and were "
-                  "stored as NULL (see 'kaivo history')", r->name,
-                  s->report.bad_values);
+        klog_warn("%s: %" PRId64 " %s not fit %s column and %s stored as "
+                  "NULL (see 'kaivo history')", r->name,
+                  s->report.bad_values,
+                  s->report.bad_values == 1 ? "value did" : "values did",
+                  s->report.bad_values == 1 ? "its" : "their",
+                  s->report.bad_values == 1 ? "was" : "were");
     if (s->new_fields)
-        klog_info("%s: %" PRId64 " new fields are available (see 'kaivo "
-                  "columns %s')", r->name, s->new_fields, r->name);
+        klog_info("%s: %" PRId64 " new %s available (see 'kaivo columns "
+                  "%s')", r->name, s->new_fields,
+                  s->new_fields == 1 ? "field is" : "fields are", r->name);
 }
 
 /*
