@@ -80,7 +80,7 @@ def stats(url):
 TABLES = ("campaigns", "campaigns_actions", "newsletters")
 # (a) and its reference run this many times each, and the medians are
 # compared: one run of a second or so is at the mercy of the machine.
-RUNS = 3
+RUNS = 5
 RESULTS = []  # (case, measure, value text, target text, verdict)
 
 
