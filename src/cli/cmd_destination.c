@@ -12,6 +12,7 @@
 #include "sync/connector.h"
 
 #include <limits.h>
+#include <sys/stat.h>
 
 static const char *bq_project, *bq_dataset, *bq_location, *bq_creds;
 static const char *bq_api_url;
@@ -125,30 +126,60 @@ static int forget_hashes_if_moved(struct ws *ws, const char *before,
     return rc;
 }
 
+/*
+ * The real path of path, or of its nearest folder that exists: links are
+ * followed, and folders still to be made count where they would be.
+ */
+static bool real_existing(const char *path, char out[PATH_MAX])
+{
+    char *copy = xstrdup(path);
+    bool ok;
+
+    for (;;) {
+        char *slash;
+
+        ok = realpath(copy[0] ? copy : "/", out) != NULL;
+        slash = strrchr(copy, '/');
+        if (ok || !slash)
+            break;
+        *slash = '\0';
+    }
+    if (!ok)
+        ok = realpath(".", out) != NULL;
+    free(copy);
+    return ok;
+}
+
+/* A hard link to the state database is the state database. */
+static bool is_state_file(struct ws *ws, const char *path)
+{
+    char *state = xasprintf("%s/state.db", ws->state_dir);
+    struct stat a;
+    struct stat b;
+    bool same = !stat(path, &a) && !stat(state, &b) &&
+                a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+
+    free(state);
+    return same;
+}
+
 /* The state database must not double as a warehouse (MCP refuses it). */
 static int check_outside_state(struct ws *ws, const char *target,
                                struct kv_err *err)
 {
-    char dir[PATH_MAX];
     char real[PATH_MAX];
-    char *copy = xstrdup(target);
-    char *slash = strrchr(copy, '/');
+    char priv[PATH_MAX];
     size_t n;
-    int rc = KV_OK;
 
-    /* the file may not exist yet: its folder must */
-    if (slash)
-        *slash = '\0';
-    if (realpath(slash ? (copy[0] ? copy : "/") : ".", dir) &&
-        realpath(ws->state_dir, real)) {
-        n = strlen(real);
-        if (!strncmp(dir, real, n) && (dir[n] == '/' || !dir[n]))
-            rc = kv_err_set(err, KV_EUSAGE, "'%s' lies inside the "
-                            "workspace's private folder (%s); choose a "
-                            "warehouse file elsewhere", target, real);
-    }
-    free(copy);
-    return rc;
+    if (!realpath(ws->state_dir, priv))
+        return KV_OK;
+    n = strlen(priv);
+    if ((real_existing(target, real) && !strncmp(real, priv, n) &&
+         (real[n] == '/' || !real[n])) || is_state_file(ws, target))
+        return kv_err_set(err, KV_EUSAGE, "'%s' lies inside the "
+                          "workspace's private folder (%s); choose a "
+                          "warehouse file elsewhere", target, priv);
+    return KV_OK;
 }
 
 static int set_sqlite(const char *path, struct kv_err *err)

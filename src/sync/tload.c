@@ -461,7 +461,7 @@ int tload_records(struct tload *tl, struct json_object *items,
         else if (!rc)
             rc = load_record(tl, rec, campaign_id, err);
         if (rc)
-            return kv_err_prefix(err, "record %zu of the page", i);
+            return kv_err_prefix(err, "record %zu of the page", i + 1);
         tl->stats->records++;
     }
     return KV_OK;

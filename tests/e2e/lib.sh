@@ -89,7 +89,7 @@ wh_dump() { # ws
     local ws=$1 t cols
     for t in campaigns campaigns_actions newsletters; do
         cols=$(sqlite3 "$ws/warehouse/customerio.sqlite" \
-            "SELECT group_concat(quote(name), ',') FROM pragma_table_info('$t') WHERE name <> '_kaivo_synced_at'")
+            "SELECT group_concat('\"' || replace(name, '\"', '\"\"') || '\"', ',') FROM pragma_table_info('$t') WHERE name <> '_kaivo_synced_at'")
         echo "== $t"
         sqlite3 "$ws/warehouse/customerio.sqlite" \
             "SELECT $cols FROM \"$t\" ORDER BY 1, 2" | sed 's/^/  /'

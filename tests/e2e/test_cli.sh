@@ -61,5 +61,11 @@ assert_eq "$(wh "$rows")" "$(sqlite3 "$T/elsewhere.sqlite" "$rows")" "first ware
 set +e
 kv destination sqlite "$WS/.kaivo/state.db" >/dev/null 2>"$T/err"; assert_eq $? 2 "state.db as the warehouse"
 kv destination sqlite "$WS/.kaivo/other.sqlite" >/dev/null 2>>"$T/err"; assert_eq $? 2 "a file in .kaivo as the warehouse"
+kv destination sqlite "$WS/.kaivo/new/dir/x.sqlite" >/dev/null 2>>"$T/err"; assert_eq $? 2 "a folder yet to be made in .kaivo"
+ln -s "$WS/.kaivo/state.db" "$T/link.sqlite"
+kv destination sqlite "$T/link.sqlite" >/dev/null 2>>"$T/err"; assert_eq $? 2 "a symbolic link to state.db"
+ln "$WS/.kaivo/state.db" "$T/hard.sqlite"
+kv destination sqlite "$T/hard.sqlite" >/dev/null 2>>"$T/err"; assert_eq $? 2 "a hard link to state.db"
+[ ! -e "$WS/.kaivo/new" ] || fail "a refused destination made folders in .kaivo"
 set -e
 grep -q "private folder" "$T/err" || fail "private folder message: $(cat "$T/err")"

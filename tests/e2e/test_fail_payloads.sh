@@ -117,11 +117,12 @@ grep -qi 'deep\|nest\|depth' "$T/e3" || { cat "$T/e3"; fail "the deep error does
 assert_eq "$(wh "SELECT count(*) FROM newsletters")" 5 "newsletters after the deep page"
 no_dups "deep JSON"
 
-# 3b. a record whose id json-c would clamp, after a good one: the page is
-# refused as a whole (the good record is rolled back with it)
+# 3b. a record whose id json-c would clamp (record 2, counting from 1),
+# after a good one: the page is refused as a whole (the good record is
+# rolled back with it)
 printf '{"newsletters":[{"id":7,"name":"ok"},{"id":99999999999999999999,"name":"big"}],"next":""}' >"$fx/newsletters.json"
 sync_rc "$T/e3b"; assert_eq "$RC" 1 "exit status with an id out of range"
-grep -q "record 1 of the page: record key 'id' is not an integer (got integer out of range)" "$T/e3b" || { cat "$T/e3b"; fail "the id error does not say which record and why"; }
+grep -q "record 2 of the page: record key 'id' is not an integer (got integer out of range)" "$T/e3b" || { cat "$T/e3b"; fail "the id error does not say which record and why"; }
 assert_eq "$(wh "SELECT count(*) FROM newsletters")" 5 "newsletters after the bad id"
 no_dups "id out of range"
 
