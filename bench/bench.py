@@ -214,7 +214,7 @@ def main():
         if not os.access(path, os.X_OK):
             raise SystemExit("missing %s: run make first" % path)
     print("kaivo benchmarks (%s, %d cores, load %.2f)"
-          % (BUILD, os.cpu_count(), os.getloadavg()[0]))
+          % (os.path.relpath(BUILD), os.cpu_count(), os.getloadavg()[0]))
     try:
         bench_large()
         bench_rate()

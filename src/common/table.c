@@ -123,21 +123,20 @@ static void hash_bytes(struct hash_feed *f, char tag, const void *p,
                        size_t n)
 {
     uint64_t len = n;
-    size_t copy = n < FEED_DIRECT ? n : 0;
+    bool direct = n >= FEED_DIRECT;
 
-    if (f->len + 1 + sizeof(len) + copy > sizeof(f->buf))
+    if (f->len + 1 + sizeof(len) + (direct ? 0 : n) > sizeof(f->buf))
         feed_flush(f);
     f->buf[f->len] = (unsigned char)tag;
     memcpy(f->buf + f->len + 1, &len, sizeof(len));
     f->len += 1 + sizeof(len);
-    if (!copy && n) {
+    if (direct) {
         feed_flush(f);
         EVP_DigestUpdate(f->md, p, n);
-        return;
+    } else if (n) {
+        memcpy(f->buf + f->len, p, n);
+        f->len += n;
     }
-    if (copy)
-        memcpy(f->buf + f->len, p, copy);
-    f->len += copy;
 }
 
 static EVP_MD *sha256_md;

@@ -689,7 +689,6 @@ static void submit_page(struct cio_job *job)
 
     t->stream = job->stream;
     t->prep = job->run->prep;
-    t->list = job->stream->list;
     t->body = sbuf_detach(&job->body, &t->len);
     sbuf_init(&job->body, job->run->c->cfg.max_body);
     job->parsing = true;

@@ -106,7 +106,7 @@ static struct garbage *take_garbage(struct cio_parser *p, bool all)
 static void parse_task(struct cio_parser *p, struct cio_parse_task *t)
 {
     kv_err_clear(&t->err);
-    t->rc = cio_page_parse_with(p->tok, t->list, t->body ? t->body : "",
+    t->rc = cio_page_parse_with(p->tok, t->stream->list, t->body ? t->body : "",
                                 t->len, &t->page, &t->err);
     /* the tree holds what is needed now: hold one copy, not two */
     free(t->body);

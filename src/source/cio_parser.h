@@ -26,9 +26,8 @@
 
 struct cio_parse_task {
     /* in */
-    const struct cio_stream *stream;
+    const struct cio_stream *stream; /* its list says how to parse */
     const struct cio_prepare *prep; /* NULL: the page is only parsed */
-    enum cio_list list;
     char *body;            /* owned by the task; freed once parsed */
     size_t len;            /* kept past the parse: retire reads it */
     void *owner;           /* the submitter's; the parser leaves it be */
